@@ -31,8 +31,17 @@ let package = Package(
         // MARK: pure wire formats and values
         .target(name: "MailCore", swiftSettings: strict),
 
+        // MARK: services
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .target(name: "Accounts", dependencies: [
+            "MailCore", "CCrypt",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
+
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,2 @@
+// libcrypt (libxcrypt on Debian): yescrypt, SHA-crypt and bcrypt password hashing.
+#include <crypt.h>
