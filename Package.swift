@@ -30,9 +30,16 @@ let package = Package(
     targets: [
         // MARK: pure wire formats and values
         .target(name: "MailCore", swiftSettings: strict),
+        .target(name: "SMTPProtocol", dependencies: [
+            "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: strict),
 
         // MARK: services
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .target(name: "PosternLogging", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .target(name: "Accounts", dependencies: [
             "MailCore", "CCrypt",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -41,6 +48,12 @@ let package = Package(
 
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "SMTPProtocolTests", dependencies: [
+            "SMTPProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .testTarget(name: "PosternLoggingTests", dependencies: ["PosternLogging"], swiftSettings: strict),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
