@@ -30,9 +30,11 @@ let package = Package(
     targets: [
         // MARK: pure wire formats and values
         .target(name: "MailCore", swiftSettings: strict),
+        .target(name: "TOML", swiftSettings: strict),
 
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
