@@ -122,7 +122,7 @@ public struct TOMLDateTime: Hashable, Sendable, CustomStringConvertible {
             if offsetMinutes == 0 {
                 parts += "Z"
             } else {
-                let magnitude = abs(offsetMinutes)
+                let magnitude = Int(clamping: offsetMinutes.magnitude)  // abs() would trap on Int.min
                 parts += (offsetMinutes < 0 ? "-" : "+") + TOMLDateTime.pad(magnitude / 60, 2) + ":"
                     + TOMLDateTime.pad(magnitude % 60, 2)
             }
@@ -163,6 +163,12 @@ public indirect enum TOMLValue: Hashable, Sendable {
         case .array: "array"
         case .table: "table"
         }
+    }
+
+    /// The type name with its indefinite article, for messages: "an integer", "a string".
+    var aTypeName: String {
+        let name = typeName
+        return (name.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + name
     }
 
     public var string: String? { if case .string(let s) = self { s } else { nil } }

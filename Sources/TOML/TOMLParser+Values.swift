@@ -10,6 +10,7 @@ extension Parser {
         guard let b = peek() else {
             throw error("missing value: found end of file", at: start)
         }
+        let valuePosition = position(start)  // before the elements' positions (see Locator)
         let value: TOMLValue
         switch b {
         case ASCII.quote:
@@ -31,7 +32,7 @@ extension Parser {
         default:
             throw error("expected a value, found \(describe(start))", at: start)
         }
-        return TOMLNode(value, at: position(start))
+        return TOMLNode(value, at: valuePosition)
     }
 
     /// ABNF `boolean = true / false` (always lower case).

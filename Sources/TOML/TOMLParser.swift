@@ -59,9 +59,10 @@ enum ASCII {
     static func isWhitespace(_ b: UInt8) -> Bool { b == space || b == tab }
 }
 
-/// Maps byte offsets to line and column. Positions are mostly asked for in increasing order,
-/// so it walks forward from the last answer and restarts from the top only when asked for an
-/// earlier offset: linear overall for a normal parse.
+/// Maps byte offsets to line and column. It walks forward from the last answer and restarts
+/// from the top only when asked for an earlier offset, so the parser asks for positions in
+/// document order (a value's position before its elements'), which keeps a whole parse
+/// linear; only error messages look back.
 struct Locator {
     let start: Int
     private var offset: Int
@@ -135,6 +136,15 @@ struct DraftTable {
         var key: String
         var keyPosition: TOMLPosition
         var slot: Slot
+
+        /// Appends to an array of tables in place: the slot lets go of the array first, so
+        /// that a document of many `[[x]]` headers stays linear.
+        mutating func appendElement(_ id: Int) {
+            guard case .tableArray(var elements, let first) = slot else { return }
+            slot = .table(id)
+            elements.append(id)
+            slot = .tableArray(elements, first)
+        }
     }
 
     var entries: [Entry] = []
@@ -322,6 +332,7 @@ struct Parser {
     /// ABNF `simple-key = quoted-key / unquoted-key`, `quoted-key = basic-string / literal-string`
     mutating func parseSimpleKey() throws(TOMLError) -> KeyPart {
         let start = i
+        let keyPosition = position(start)
         let name: String
         switch peek() {
         case ASCII.quote?, ASCII.apostrophe?:
@@ -341,7 +352,7 @@ struct Parser {
         guard name.utf8.count <= limits.maxKeyBytes else {
             throw error("key is longer than \(limits.maxKeyBytes) bytes (TOMLLimits.maxKeyBytes)", at: start)
         }
-        return KeyPart(name: name, position: position(start), offset: start)
+        return KeyPart(name: name, position: keyPosition, offset: start)
     }
 
     /// ABNF `keyval = key keyval-sep val`, `keyval-sep = ws %x3D ws`
@@ -357,231 +368,6 @@ struct Parser {
         let depth = tables[table].depth + key.count
         let node = try parseValue(depth: depth, path: tables[table].path + key.map(\.name))
         try insert(key, node, into: table, section: section)
-    }
-
-    // MARK: defining keys and tables
-
-    /// Adds `key = node` to `table`, making the tables named by the leading parts of a dotted
-    /// key. TOML spec "Keys": defining a key twice is invalid; "Table": dotted keys create
-    /// and define a table for each key part before the last one, and cannot add to a table
-    /// defined by a header or by another section; "Inline Table": inline tables are closed.
-    mutating func insert(_ key: [KeyPart], _ node: TOMLNode, into table: Int, section: Int) throws(TOMLError) {
-        var current = table
-        for (n, part) in key.dropLast().enumerated() {
-            let path = tables[table].path + key[...n].map(\.name)
-            if let at = tables[current].index[part.name] {
-                let existing = tables[current].entries[at]
-                switch existing.slot {
-                case .table(let child):
-                    switch tables[child].origin {
-                    case .dotted(let owner) where owner == section:
-                        current = child
-                    case .implied:
-                        // Only implied by a longer header so far: these dotted keys define it.
-                        tables[child].origin = .dotted(section: section)
-                        current = child
-                    case .dotted:
-                        throw error("cannot add to table \(render(path)): it was defined with dotted keys "
-                                    + "under another header (\(tables[child].position))", at: part.offset)
-                    case .header, .arrayElement, .root, .inline:
-                        throw error("cannot add to table \(render(path)) with dotted keys: it is defined by "
-                                    + "its header at \(tables[child].position)", at: part.offset)
-                    }
-                case .tableArray(_, let where_):
-                    throw error("cannot add to \(render(path)) with dotted keys: it is an array of tables "
-                                + "(\(where_))", at: part.offset)
-                case .value(let value):
-                    if case .table = value.value {
-                        throw error("cannot add to inline table \(render(path)) (\(value.position)): "
-                                    + "an inline table is complete as written", at: part.offset)
-                    }
-                    throw error("cannot use \(render(path)) as a table: it is already a \(value.value.typeName) "
-                                + "(\(existing.keyPosition))", at: part.offset)
-                }
-            } else {
-                current = try addTable(part, origin: .dotted(section: section), to: current, path: path)
-            }
-        }
-        guard let last = key.last else { return }
-        if let at = tables[current].index[last.name] {
-            let first = tables[current].entries[at].keyPosition
-            throw error("duplicate key \(render(tables[table].path + key.map(\.name))) "
-                        + "(first defined at \(first))", at: last.offset)
-        }
-        tables[current].add(last, .value(node))
-    }
-
-    /// Appends a new empty table named `part` to `parent`.
-    mutating func addTable(_ part: KeyPart, origin: DraftTable.Origin, to parent: Int, path: [String],
-                           position: TOMLPosition? = nil) throws(TOMLError) -> Int {
-        let depth = tables[parent].depth + 1
-        guard depth <= limits.maxDepth else {
-            throw error("tables nested deeper than \(limits.maxDepth) levels (TOMLLimits.maxDepth)", at: part.offset)
-        }
-        let id = tables.count
-        tables.append(DraftTable(origin: origin, position: position ?? part.position, depth: depth, path: path))
-        tables[parent].add(part, .table(id))
-        return id
-    }
-
-    /// ABNF `table = std-table / array-table`, `std-table = "[" ws key ws "]"`,
-    /// `array-table = "[[" ws key ws "]]"`. Returns the table that key/values below it go to.
-    mutating func parseHeader() throws(TOMLError) -> Int {
-        let start = i
-        let isArray = peek(1) == ASCII.openBracket
-        i += isArray ? 2 : 1
-        skipWhitespace()
-        let key = try parseKey()
-        skipWhitespace()
-        if isArray {
-            guard peek() == ASCII.closeBracket && peek(1) == ASCII.closeBracket else {
-                throw error("expected \"]]\" to close the array of tables header, found \(describe(i))", at: i)
-            }
-            i += 2
-        } else {
-            guard peek() == ASCII.closeBracket else {
-                throw error("expected \"]\" to close the table header, found \(describe(i))", at: i)
-            }
-            i += 1
-        }
-        sectionCount += 1
-        let headerPosition = position(start)
-        let parent = try walkHeaderParents(key)
-        guard let last = key.last else { return parent }
-        let path = key.map(\.name)
-        return isArray ? try defineTableArrayElement(last, in: parent, path: path, header: headerPosition)
-                       : try defineTable(last, in: parent, path: path, header: headerPosition)
-    }
-
-    /// Follows the leading parts of a header's key from the root, making implied tables.
-    /// TOML spec "Array of Tables": a name that is an array of tables means its latest element.
-    mutating func walkHeaderParents(_ key: [KeyPart]) throws(TOMLError) -> Int {
-        var current = 0
-        for (n, part) in key.dropLast().enumerated() {
-            let path = key[...n].map(\.name)
-            guard let at = tables[current].index[part.name] else {
-                current = try addTable(part, origin: .implied, to: current, path: path)
-                continue
-            }
-            let existing = tables[current].entries[at]
-            switch existing.slot {
-            case .table(let child):
-                current = child
-            case .tableArray(let elements, _):
-                guard let latest = elements.last else { return current }
-                current = latest
-            case .value(let value):
-                switch value.value {
-                case .table:
-                    throw error("cannot add to inline table \(render(path)) (\(value.position)): "
-                                + "an inline table is complete as written", at: part.offset)
-                case .array:
-                    throw error("cannot add to \(render(path)): it is a static array (\(value.position)), "
-                                + "not an array of tables", at: part.offset)
-                default:
-                    throw error("cannot use \(render(path)) as a table: it is already a \(value.value.typeName) "
-                                + "(\(existing.keyPosition))", at: part.offset)
-                }
-            }
-        }
-        return current
-    }
-
-    /// `[a.b]`: TOML spec "Table": a table may be defined only once, and not at all if dotted
-    /// keys or an inline table already made it.
-    mutating func defineTable(_ last: KeyPart, in parent: Int, path: [String],
-                              header: TOMLPosition) throws(TOMLError) -> Int {
-        guard let at = tables[parent].index[last.name] else {
-            return try addTable(last, origin: .header, to: parent, path: path, position: header)
-        }
-        let existing = tables[parent].entries[at]
-        switch existing.slot {
-        case .table(let id):
-            switch tables[id].origin {
-            case .implied:
-                tables[id].origin = .header
-                tables[id].position = header
-                return id
-            case .dotted:
-                throw error("table \(render(path)) is already defined by dotted keys at \(tables[id].position)",
-                            at: last.offset)
-            case .header, .arrayElement, .root, .inline:
-                throw error("table \(render(path)) is already defined at \(tables[id].position)",
-                            at: last.offset)
-            }
-        case .tableArray(_, let first):
-            throw error("\(render(path)) is already an array of tables (\(first)); use [[\(render(path))]] "
-                        + "to add an element", at: last.offset)
-        case .value(let value):
-            if case .table = value.value {
-                throw error("table \(render(path)) is already defined as an inline table at \(value.position)",
-                            at: last.offset)
-            }
-            throw error("cannot define table \(render(path)): the key already holds a \(value.value.typeName) "
-                        + "(\(existing.keyPosition))", at: last.offset)
-        }
-    }
-
-    /// `[[a.b]]`: TOML spec "Array of Tables": the first header makes the array, later ones
-    /// append; appending to a static array or turning a table into an array is an error.
-    mutating func defineTableArrayElement(_ last: KeyPart, in parent: Int, path: [String],
-                                          header: TOMLPosition) throws(TOMLError) -> Int {
-        let depth = tables[parent].depth + 1
-        guard depth <= limits.maxDepth else {
-            throw error("tables nested deeper than \(limits.maxDepth) levels (TOMLLimits.maxDepth)", at: last.offset)
-        }
-        let element = DraftTable(origin: .arrayElement, position: header, depth: depth, path: path)
-        guard let at = tables[parent].index[last.name] else {
-            let id = tables.count
-            tables.append(element)
-            tables[parent].add(last, .tableArray([id], header))
-            return id
-        }
-        let existing = tables[parent].entries[at]
-        switch existing.slot {
-        case .tableArray(var elements, let first):
-            let id = tables.count
-            tables.append(element)
-            elements.append(id)
-            tables[parent].entries[at].slot = .tableArray(elements, first)
-            return id
-        case .table(let id):
-            throw error("cannot define array of tables \(render(path)): a table with that name exists "
-                        + "(\(tables[id].position))", at: last.offset)
-        case .value(let value):
-            if case .array = value.value {
-                throw error("cannot append to \(render(path)) with [[ ]]: it is a static array "
-                            + "(\(value.position))", at: last.offset)
-            }
-            throw error("cannot define array of tables \(render(path)): the key already holds a "
-                        + "\(value.value.typeName) (\(existing.keyPosition))", at: last.offset)
-        }
-    }
-
-    // MARK: finishing
-
-    /// Turns a draft table into its final value. Recursion is bounded by TOMLLimits.maxDepth,
-    /// which every table and array creation checks.
-    func finish(_ id: Int) -> TOMLTable {
-        let draft = tables[id]
-        var table = TOMLTable(position: draft.position)
-        for entry in draft.entries {
-            let node: TOMLNode
-            switch entry.slot {
-            case .value(let value):
-                node = value
-            case .table(let child):
-                let finished = finish(child)
-                node = TOMLNode(.table(finished), at: finished.position)
-            case .tableArray(let elements, let first):
-                node = TOMLNode(.array(elements.map { element in
-                    let finished = finish(element)
-                    return TOMLNode(.table(finished), at: finished.position)
-                }), at: first)
-            }
-            table.append(TOMLTable.Entry(key: entry.key, keyPosition: entry.keyPosition, node: node))
-        }
-        return table
     }
 
     // MARK: message helpers
