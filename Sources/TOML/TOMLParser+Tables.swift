@@ -30,9 +30,9 @@ extension Parser {
                         throw error("cannot add to table \(render(path)) with dotted keys: it is defined by "
                                     + "its header at \(tables[child].position)", at: part.offset)
                     }
-                case .tableArray(_, let where_):
+                case .tableArray(_, let firstHeader):
                     throw error("cannot add to \(render(path)) with dotted keys: it is an array of tables "
-                                + "(\(where_))", at: part.offset)
+                                + "(\(firstHeader))", at: part.offset)
                 case .value(let value):
                     if case .table = value.value {
                         throw error("cannot add to inline table \(render(path)) (\(value.position)): "

@@ -108,7 +108,7 @@ extension Parser {
         skipWhitespace()
         if peek() == ASCII.closeBrace {
             i += 1
-            return finish(id)
+            return finishInlineTable(id)
         }
         while true {
             try checkInlineTableContinues(start: start, expecting: "a key")
@@ -123,7 +123,7 @@ extension Parser {
                 }
             case ASCII.closeBrace?:
                 i += 1
-                return finish(id)
+                return finishInlineTable(id)
             default:
                 try checkInlineTableContinues(start: start, expecting: "\",\" or \"}\"")
                 throw error("expected \",\" or \"}\" in inline table, found \(describe(i))", at: i)
@@ -146,5 +146,14 @@ extension Parser {
         default:
             return
         }
+    }
+
+    /// Freezes an inline table into a value and drops its drafts (it and every table made
+    /// inside it come after it in the arena and nothing else refers to them), so that
+    /// memory follows the nesting, not the number of inline tables in the document.
+    mutating func finishInlineTable(_ id: Int) -> TOMLTable {
+        let table = finish(id)
+        tables.removeSubrange(id...)
+        return table
     }
 }

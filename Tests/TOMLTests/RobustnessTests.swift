@@ -69,7 +69,7 @@ import Testing
         var rejected = 0
         let clock = ContinuousClock()
         let start = clock.now
-        for _ in 0..<20_000 {
+        for _ in 0..<10_000 {
             var bytes = Array(Self.seeds[Int.random(in: 0..<Self.seeds.count, using: &rng)].utf8)
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 mutate(&bytes, using: &rng)
@@ -85,7 +85,7 @@ import Testing
                 #expect(error.position.column >= 1, "\(error)")
             }
         }
-        #expect(accepted > 500 && rejected > 5_000, "accepted \(accepted), rejected \(rejected)")
+        #expect(accepted > 250 && rejected > 2_500, "accepted \(accepted), rejected \(rejected)")
         #expect(clock.now - start < .seconds(30))
     }
 

@@ -201,6 +201,14 @@ import Testing
                     { x = 7, y = 8, z = 9 },
                     { x = 2, y = 4, z = 8 } ]
          """, #"{"points": [{"x": 1, "y": 2, "z": 3}, {"x": 7, "y": 8, "z": 9}, {"x": 2, "y": 4, "z": 8}]}"#),
+        // Shapes from the toml-test suite's valid cases.
+        ("1.2 = 3\n''.x = 'empty.x'", #"{"1": {"2": 3}, "": {"x": "empty.x"}}"#),
+        ("['']\n\"\" = 1", #"{"": {"": 1}}"#),
+        ("[[a.b]]\nx = 1\n\n[a]\ny = 2", #"{"a": {"b": [{"x": 1}], "y": 2}}"#),
+        ("[[p.arr]]\n[[p.arr]]\n[p]\nnot-arr = 1", #"{"p": {"arr": [{}, {}], "not-arr": 1}}"#),
+        ("[[a]]\n[a.b]\nx = 1\n[[a]]\n[a.b]\nx = 2", #"{"a": [{"b": {"x": 1}}, {"b": {"x": 2}}]}"#),
+        ("s = \"\"\"\nheeee\ngeeee\\  \n\n\n      \"\"\"", #"{"s": "heeee\ngeeee"}"#),
+        ("\"\\n\" = 1\n\"\\u00c0\" = 2", #"{"\n": 1, "À": 2}"#),
         // Line endings and the byte order mark.
         ("a = 1\r\n[t]\r\nb = \"x\"\r\n# c\r\n", #"{"a": 1, "t": {"b": "x"}}"#),
         ("\u{FEFF}a = 1", #"{"a": 1}"#),
