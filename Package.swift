@@ -30,6 +30,7 @@ let package = Package(
     targets: [
         // MARK: pure wire formats and values
         .target(name: "MailCore", swiftSettings: strict),
+        .target(name: "TOML", swiftSettings: strict),
         .target(name: "SMTPProtocol", dependencies: [
             "MailCore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -48,6 +49,7 @@ let package = Package(
 
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
         .testTarget(name: "SMTPProtocolTests", dependencies: [
             "SMTPProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
