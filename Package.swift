@@ -25,7 +25,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // MARK: pure wire formats and values
@@ -41,6 +40,21 @@ let package = Package(
         .target(name: "PosternLogging", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .target(name: "SASL", swiftSettings: strict),
+        .target(name: "NetServer", dependencies: [
+            "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .target(name: "TLSCertificates", dependencies: [
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["MailCore", "TOML"], swiftSettings: strict),
         .target(name: "Accounts", dependencies: [
             "MailCore", "CCrypt",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -56,6 +70,8 @@ let package = Package(
             .product(name: "NIOTestUtils", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "PosternLoggingTests", dependencies: ["PosternLogging"], swiftSettings: strict),
+        .testTarget(name: "TLSCertificatesTests", dependencies: ["TLSCertificates"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -143,7 +143,7 @@ public struct SMTPFrameDecoder: Sendable {
 
     /// DATA and STARTTLS change how the following bytes are read, so nothing after them is
     /// decoded until the session has answered (RFC 2920 §3.1: they end a pipeline group).
-    static func isPausingCommand(_ line: ByteBuffer) -> Bool {
+    public static func isPausingCommand(_ line: ByteBuffer) -> Bool {
         var v = line.readableBytesView[...]
         while v.last == 0x20 || v.last == 0x09 { v = v.dropLast() }
         return asciiCaseInsensitiveEquals(v, "DATA") || asciiCaseInsensitiveEquals(v, "STARTTLS")
