@@ -65,6 +65,8 @@ public struct SMTPServerConfiguration: Sendable {
     public var implicitTLS = false
     /// Delay before answering a failed AUTH (slows password guessing).
     public var authFailureDelay: Duration = .seconds(2)
+    /// Offer AUTH without TLS to loopback clients (explicit configuration only).
+    public var plaintextAuthOnLoopback = false
 
     public init(hostname: String, kind: SMTPListenerKind, session: SMTPSessionConfiguration, policy: InboundPolicyConfiguration) {
         self.hostname = hostname
@@ -109,6 +111,7 @@ struct SMTPConnection {
         self.tlsAvailable = tlsAvailable
         var session = configuration.session
         session.startTLSAvailable = tlsAvailable && !configuration.implicitTLS
+        session.plaintextAuthenticationAllowed = configuration.plaintextAuthOnLoopback && info.remoteAddress?.isLoopback == true
         self.state = SMTPSessionState(configuration: session, tlsActive: configuration.implicitTLS, strictEnvelopes: configuration.strictEnvelopes)
         self.client = ClientIdentity(address: info.remoteAddress)
         self.client.tls = configuration.implicitTLS

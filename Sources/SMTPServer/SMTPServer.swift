@@ -32,7 +32,8 @@ public final class SMTPServer: Service, Sendable {
             childInitializer: { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let info = TCPListener<SMTPInbound, SMTPOutbound>.info(for: channel, listener: listen.name)
-                    let delay = gate.delay(for: info.remoteAddress)
+                    // Trusted networks skip the greeting test (postscreen_access_list = permit_mynetworks).
+                    let delay = policy.isTrusted(info.remoteAddress) ? .zero : gate.delay(for: info.remoteAddress)
                     let sync = channel.pipeline.syncOperations
                     if implicitTLS {
                         guard let context = tls?() else { throw NIOSSLError.failedToLoadCertificate }

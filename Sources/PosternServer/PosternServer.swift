@@ -1,0 +1,132 @@
+// Composition: build every service from the configuration, bind every listener, run them
+// under one ServiceGroup, shut down gracefully on SIGTERM/SIGINT. Thin on purpose: the
+// behaviour lives in the modules.
+
+public import Accounts
+public import Config
+public import DNSClient
+import Foundation
+public import Logging
+import MailCore
+import NetServer
+import NIOCore
+import NIOPosix
+public import PosternLogging
+import ServiceLifecycle
+import SMTPProtocol
+import SMTPServer
+public import Store
+public import TLSCertificates
+
+public final class PosternServer: Sendable {
+    public struct Options: Sendable {
+        public var logSink: any LogSink = StandardErrorSink()
+        /// Replaces the configured resolver (tests point it at their DNS server this way too).
+        public var resolver: (any Resolver)?
+        /// Where the development profile's one-time account password is shown.
+        public var announce: @Sendable (String) -> Void = { print($0) }
+        /// Signals that start a graceful shutdown (none in tests).
+        public var shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+        /// How long open connections may finish after a shutdown signal.
+        public var shutdownGracePeriod: Duration = .seconds(30)
+        public init() {}
+    }
+
+    public let config: PosternConfig
+    public let directory: AccountDirectory
+    public let store: MailStore
+    public let certificates: CertificateStore
+    public let resolver: any Resolver
+    public let logger: Logger
+    /// Bound port of each listener, by configuration key (`smtp`, `imaps`...).
+    public let ports: [String: Int]
+    let group: MultiThreadedEventLoopGroup
+    let serviceGroup: ServiceGroup
+
+    /// Opens the data, binds every configured listener and returns; `run()` serves.
+    public static func start(config: PosternConfig, options: Options = Options()) async throws -> PosternServer {
+        let logger = ServerComponents.logger("postern", config: config, sink: options.logSink)
+        try ServerComponents.prepareDataDirectory(config.dataDirectory)
+        let directory = try AccountDirectory(dataDirectory: config.dataDirectory)
+        if config.source == .developmentProfile {
+            try ServerComponents.createDevelopmentAccount(directory, announce: options.announce)
+        }
+        let certificates = try ServerComponents.certificateStore(for: config)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let resolver: any Resolver
+        if let r = options.resolver {
+            resolver = r
+        } else {
+            resolver = StubResolver(configuration: try ServerComponents.resolverConfiguration(for: config), eventLoopGroup: group)
+        }
+        let store = MailStore(configuration: .init(root: config.dataDirectory + "/mail", hostname: config.hostname))
+        let ingest = MailIngest(store: store, hostname: config.hostname, logger: ServerComponents.logger("ingest", config: config, sink: options.logSink))
+        let authenticator = DirectoryAuthenticator(directory: directory)
+        let tlsSource: TLSContextSource = { certificates.context }
+
+        var services: [any Service] = []
+        var ports: [String: Int] = [:]
+        let smtpLogger = ServerComponents.logger("smtp", config: config, sink: options.logSink)
+        let policy = InboundPolicy(configuration: ServerComponents.policyConfiguration(config), resolver: resolver, directory: directory)
+        let smtpListeners: [(String, ListenAddress?, SMTPListenerKind, Bool)] = [
+            ("smtp", config.listen.smtp, .mx, false),
+            ("submission", config.listen.submission, .submission, false),
+            ("submissions", config.listen.submissions, .submission, true),
+        ]
+        do {
+            for (name, address, kind, implicitTLS) in smtpListeners {
+                guard let address else { continue }
+                let server = try await SMTPServer(
+                    configuration: ServerComponents.smtpConfiguration(config, kind: kind, implicitTLS: implicitTLS),
+                    listen: ListenerConfiguration(name: name, host: address.host, port: address.port,
+                                                  limits: ConnectionLimits(total: config.smtp.maxConnections,
+                                                                           perClientAddress: config.smtp.maxConnectionsPerClient)),
+                    group: group, policy: policy, ingest: ingest, authenticator: authenticator, tls: tlsSource, logger: smtpLogger)
+                services.append(server)
+                ports[name] = server.port
+                logger.info("listening", metadata: ["listener": .string(name), "address": .string("\(address.host):\(server.port)"),
+                                                    "tls": .string(implicitTLS ? "implicit" : "starttls")])
+            }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        services.append(CertificateReloader(store: certificates, logger: logger))
+
+        var groupConfig = ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: options.shutdownSignals,
+            cancellationSignals: [],
+            logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = options.shutdownGracePeriod
+        let serviceGroup = ServiceGroup(configuration: groupConfig)
+        return PosternServer(config: config, directory: directory, store: store, certificates: certificates, resolver: resolver,
+                             logger: logger, ports: ports, group: group, serviceGroup: serviceGroup)
+    }
+
+    init(config: PosternConfig, directory: AccountDirectory, store: MailStore, certificates: CertificateStore, resolver: any Resolver,
+         logger: Logger, ports: [String: Int], group: MultiThreadedEventLoopGroup, serviceGroup: ServiceGroup) {
+        self.config = config
+        self.directory = directory
+        self.store = store
+        self.certificates = certificates
+        self.resolver = resolver
+        self.logger = logger
+        self.ports = ports
+        self.group = group
+        self.serviceGroup = serviceGroup
+    }
+
+    /// Serves until a shutdown signal or `shutdown()`, then lets open work finish.
+    public func run() async throws {
+        logger.info("started", metadata: ["hostname": .string(config.hostname), "data_dir": .string(config.dataDirectory)])
+        defer { logger.info("stopped") }
+        try await serviceGroup.run()
+        try await group.shutdownGracefully()
+    }
+
+    /// Starts a graceful shutdown (what SIGTERM does).
+    public func shutdown() async {
+        await serviceGroup.triggerGracefulShutdown()
+    }
+}
