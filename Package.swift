@@ -30,9 +30,12 @@ let package = Package(
     targets: [
         // MARK: pure wire formats and values
         .target(name: "MailCore", swiftSettings: strict),
+        .target(name: "MessageFormat", dependencies: ["MailCore"], swiftSettings: strict),
 
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "MessageFormatTests", dependencies: ["MessageFormat", "MailCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

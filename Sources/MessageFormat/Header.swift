@@ -1,0 +1,227 @@
+// RFC 5322 §2.2 header fields: name ":" value, folded over lines that start with WSP, and
+// §3.6 / §4.5 obsolete syntax (whitespace before the colon). Fields keep their original
+// bytes and byte ranges: IMAP's BODY[HEADER.FIELDS] and DKIM (RFC 6376 §3.4) work on them.
+
+/// One header field as it appears in the message.
+public struct HeaderField: Sendable {
+    /// The whole field: name, colon, value with its folds, and the final line ending
+    /// (absent only when the message ends inside the field). Indices are offsets into the
+    /// message the field was parsed from.
+    public let raw: ArraySlice<UInt8>
+    let nameEnd: Int
+    let valueStart: Int
+    let valueEnd: Int
+
+    init(raw: ArraySlice<UInt8>, nameEnd: Int, valueStart: Int, valueEnd: Int) {
+        self.raw = raw
+        self.nameEnd = nameEnd
+        self.valueStart = valueStart
+        self.valueEnd = valueEnd
+    }
+
+    /// Byte range of the whole field, line ending included.
+    public var range: Range<Int> { raw.indices }
+
+    /// The field name as written (RFC 5322 §3.6.8 ftext), without whitespace before the colon.
+    public var nameBytes: ArraySlice<UInt8> { raw[raw.startIndex..<nameEnd] }
+
+    public var name: String { String(decoding: nameBytes, as: UTF8.self) }
+
+    /// Everything after the colon up to the final line ending, folds included, as written.
+    public var rawValue: ArraySlice<UInt8> { raw[valueStart..<valueEnd] }
+
+    /// The value unfolded (RFC 5322 §2.2.3) with surrounding whitespace removed: what IMAP
+    /// puts in ENVELOPE strings, still undecoded.
+    public var value: [UInt8] { Array(trimmed(ArraySlice(unfold(rawValue)))) }
+
+    /// `value` as text; bytes that are not UTF-8 (RFC 6532 allows UTF-8 only) become U+FFFD.
+    public var text: String { String(decoding: value, as: UTF8.self) }
+
+    /// `value` with RFC 2047 encoded words decoded: for display and search, not for IMAP's
+    /// ENVELOPE, which sends header text undecoded.
+    public var decodedText: String { EncodedWords.decode(value) }
+
+    /// ASCII case-insensitive comparison of the name (RFC 5322 §1.2.2: names are
+    /// case-insensitive).
+    public func hasName(_ name: String) -> Bool {
+        let key = name.utf8
+        guard nameEnd - raw.startIndex == key.count else { return false }
+        var i = raw.startIndex
+        for k in key {
+            if ASCII.lower(raw[i]) != ASCII.lower(k) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The value as the structured parsers see it: `rawValue` cut to `limit` bytes.
+    func boundedValue(_ limit: Int) -> ArraySlice<UInt8> {
+        let v = rawValue
+        return v.count > limit ? v[v.startIndex..<(v.startIndex + max(limit, 0))] : v
+    }
+}
+
+/// A header block: the fields in order and the byte range of the block.
+public struct Header: Sendable {
+    /// Recorded fields in message order. Lines that are not fields (no colon, a name with
+    /// spaces, an mbox `From ` line) belong to the block but are not listed.
+    public let fields: [HeaderField]
+    /// The block from its first byte through the blank line that ends it (when there is
+    /// one): exactly IMAP's BODY[HEADER] / BODY[n.MIME].
+    public let range: Range<Int>
+    /// Whether the block ended with an empty line. False when the message (or part) ends
+    /// inside the header, or a MIME boundary cut it short.
+    public let hasTerminatingBlankLine: Bool
+    /// Fields were left unrecorded because of `MessageLimits.maxHeaderFields` or
+    /// `maxHeaderBytes`.
+    public let isTruncated: Bool
+    /// The limits the block was parsed with; structured parsers cut values with them.
+    let limits: MessageLimits
+
+    init(fields: [HeaderField], range: Range<Int>, hasTerminatingBlankLine: Bool,
+         isTruncated: Bool, limits: MessageLimits) {
+        self.fields = fields
+        self.range = range
+        self.hasTerminatingBlankLine = hasTerminatingBlankLine
+        self.isTruncated = isTruncated
+        self.limits = limits
+    }
+
+    /// An empty header (a part with no header lines).
+    static func empty(at offset: Int, limits: MessageLimits) -> Header {
+        Header(fields: [], range: offset..<offset, hasTerminatingBlankLine: false, isTruncated: false, limits: limits)
+    }
+
+    /// The first field with this name (case-insensitive), the one RFC 5322 §3.6 fields that
+    /// occur at most once are read from.
+    public func first(_ name: String) -> HeaderField? {
+        fields.first { $0.hasName(name) }
+    }
+
+    /// All fields with this name, in order.
+    public func all(_ name: String) -> [HeaderField] {
+        fields.filter { $0.hasName(name) }
+    }
+
+    public func contains(_ name: String) -> Bool { first(name) != nil }
+
+    /// The unfolded, trimmed value of the first field with this name.
+    public subscript(_ name: String) -> [UInt8]? { first(name)?.value }
+
+    /// IMAP BODY[HEADER.FIELDS (names)] and BODY[HEADER.FIELDS.NOT (names)] (RFC 9051
+    /// §6.4.5): the matching fields' bytes in message order, then the blank line. A field
+    /// cut off by the end of the message gets a CRLF.
+    public func selectedFieldBytes(_ names: [String], excluding: Bool) -> [UInt8] {
+        let keys = names.map { ASCII.lowercased(Array($0.utf8)) }
+        var out: [UInt8] = []
+        for field in fields {
+            let matches = keys.contains { ASCII.equalsLowercased(field.nameBytes, $0) }
+            guard matches != excluding else { continue }
+            out.append(contentsOf: field.raw)
+            if field.raw.last != ASCII.lf { out.append(contentsOf: [ASCII.cr, ASCII.lf]) }
+        }
+        out.append(contentsOf: [ASCII.cr, ASCII.lf])
+        return out
+    }
+}
+
+/// Result of scanning one header block.
+struct HeaderScan {
+    var header: Header
+    /// Where the body starts: after the blank line, or at the boundary delimiter line that
+    /// cut the header short, or at the end of the input.
+    var bodyStart: Int
+    /// A boundary delimiter line of an enclosing multipart ended the header (the part has
+    /// no body then, RFC 2046 §5.1.1: the delimiter's leading CRLF is not part content).
+    var interrupted: Bool
+    /// LF count and LFs without a CR before them in `header.range.lowerBound..<bodyStart`.
+    var lineFeeds: Int
+    var bareLineFeeds: Int
+}
+
+enum HeaderParser {
+    /// Scans the header block that starts at `start`, within `start..<end`.
+    /// A boundary delimiter line of one of `boundaries` (the enclosing multiparts) ends the
+    /// header.
+    static func scan(_ bytes: [UInt8], _ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
+                     limits: MessageLimits, boundaries: BoundarySet? = nil) -> HeaderScan {
+        var fields: [HeaderField] = []
+        var truncated = false
+        var lineFeeds = 0, bareLineFeeds = 0
+        // The field being accumulated: its start, name end and value start.
+        var current: (start: Int, nameEnd: Int, valueStart: Int, valueEnd: Int)?
+        var pos = start
+
+        func finish(_ next: Int) {
+            guard let c = current else { return }
+            current = nil
+            if fields.count >= limits.maxHeaderFields || c.start - start > limits.maxHeaderBytes {
+                truncated = true
+                return
+            }
+            fields.append(HeaderField(raw: bytes[c.start..<next], nameEnd: c.nameEnd,
+                                      valueStart: c.valueStart, valueEnd: c.valueEnd))
+        }
+
+        while pos < end {
+            let lf = buf.firstLF(from: pos, to: end)
+            let next = lf.map { $0 + 1 } ?? end
+            var contentEnd = lf ?? end
+            if let lf, lf > pos, buf[lf - 1] == ASCII.cr { contentEnd = lf - 1 }
+
+            // RFC 5322 §2.1: the first empty line ends the header (bare LF tolerated).
+            if lf != nil && contentEnd == pos {
+                finish(pos)
+                lineFeeds += 1
+                if contentEnd == lf { bareLineFeeds += 1 }
+                let header = Header(fields: fields, range: start..<next, hasTerminatingBlankLine: true,
+                                    isTruncated: truncated, limits: limits)
+                return HeaderScan(header: header, bodyStart: next, interrupted: false,
+                                  lineFeeds: lineFeeds, bareLineFeeds: bareLineFeeds)
+            }
+            // RFC 2046 §5.1.1: a boundary delimiter of an enclosing multipart ends the
+            // part, header included (Dovecot does the same for truncated MIME headers).
+            if let boundaries, buf[pos] == ASCII.dash, boundaries.match(buf, at: pos, end: end) != nil {
+                var headerEnd = pos
+                if pos > start, buf[pos - 1] == ASCII.lf {
+                    headerEnd -= 1
+                    if headerEnd > start, buf[headerEnd - 1] == ASCII.cr { headerEnd -= 1 }
+                }
+                if let c = current, c.valueEnd > headerEnd { current?.valueEnd = headerEnd }
+                finish(headerEnd)
+                let header = Header(fields: fields, range: start..<headerEnd, hasTerminatingBlankLine: false,
+                                    isTruncated: truncated, limits: limits)
+                return HeaderScan(header: header, bodyStart: pos, interrupted: true,
+                                  lineFeeds: lineFeeds, bareLineFeeds: bareLineFeeds)
+            }
+            if let lf {
+                lineFeeds += 1
+                if contentEnd == lf { bareLineFeeds += 1 }
+            }
+
+            let first = buf[pos]
+            if ASCII.isWSP(first) {
+                // RFC 5322 §2.2.3 folding: a continuation of the current field. Without a
+                // current field (first line, or after a malformed line) it is ignored.
+                current?.valueEnd = contentEnd
+            } else {
+                finish(pos)
+                // field-name = 1*ftext (%d33-57 / %d59-126); RFC 5322 §4.5 obs-optional
+                // allows WSP before the colon. Anything else is not a field.
+                var i = pos
+                while i < contentEnd, buf[i] > 32, buf[i] < 127, buf[i] != ASCII.colon { i += 1 }
+                let nameEnd = i
+                while i < contentEnd, ASCII.isWSP(buf[i]) { i += 1 }
+                if nameEnd > pos, i < contentEnd, buf[i] == ASCII.colon {
+                    current = (pos, nameEnd, i + 1, contentEnd)
+                }
+            }
+            pos = next
+        }
+        finish(end)
+        let header = Header(fields: fields, range: start..<end, hasTerminatingBlankLine: false,
+                            isTruncated: truncated, limits: limits)
+        return HeaderScan(header: header, bodyStart: end, interrupted: false,
+                          lineFeeds: lineFeeds, bareLineFeeds: bareLineFeeds)
+    }
+}
