@@ -163,6 +163,15 @@ enum HeaderParser {
                                       valueStart: c.valueStart, valueEnd: c.valueEnd))
         }
 
+        // A first line that is not a field means there is no header at all (Python's
+        // email package reads it the same way): the text is body. A malformed line later
+        // on stays in the header, as in Dovecot.
+        func noHeader() -> HeaderScan {
+            HeaderScan(header: Header(fields: [], range: start..<start, hasTerminatingBlankLine: false,
+                                      isTruncated: false, limits: limits),
+                       bodyStart: start, interrupted: false, lineFeeds: 0, bareLineFeeds: 0)
+        }
+
         while pos < end {
             let lf = buf.firstLF(from: pos, to: end)
             let next = lf.map { $0 + 1 } ?? end
@@ -201,6 +210,7 @@ enum HeaderParser {
 
             let first = buf[pos]
             if ASCII.isWSP(first) {
+                if pos == start { return noHeader() }
                 // RFC 5322 §2.2.3 folding: a continuation of the current field. Without a
                 // current field (first line, or after a malformed line) it is ignored.
                 current?.valueEnd = contentEnd
@@ -214,6 +224,8 @@ enum HeaderParser {
                 while i < contentEnd, ASCII.isWSP(buf[i]) { i += 1 }
                 if nameEnd > pos, i < contentEnd, buf[i] == ASCII.colon {
                     current = (pos, nameEnd, i + 1, contentEnd)
+                } else if pos == start && !startsWithMboxFrom(buf, pos, contentEnd) {
+                    return noHeader()
                 }
             }
             pos = next
@@ -223,5 +235,11 @@ enum HeaderParser {
                             isTruncated: truncated, limits: limits)
         return HeaderScan(header: header, bodyStart: end, interrupted: false,
                           lineFeeds: lineFeeds, bareLineFeeds: bareLineFeeds)
+    }
+
+    /// An mbox separator line ("From " at the start of a stored message).
+    static func startsWithMboxFrom(_ buf: UnsafeBufferPointer<UInt8>, _ pos: Int, _ end: Int) -> Bool {
+        guard end - pos >= 5 else { return false }
+        return buf[pos] == 70 && buf[pos + 1] == 114 && buf[pos + 2] == 111 && buf[pos + 3] == 109 && buf[pos + 4] == 32
     }
 }
