@@ -158,11 +158,19 @@ enum MIMEParameterParser {
                 // Junk after the closing quote up to ";" is dropped.
                 while let c = lx.peek, c != ASCII.semicolon { lx.i += 1 }
             } else {
-                // Lenient: an unquoted value runs to ";" (`name=my file.txt`), trimmed.
-                let start = lx.i
-                while let c = lx.peek, c != ASCII.semicolon { lx.i += 1 }
-                value = Array(trimmed(lx.s[start..<lx.i]))
-                value.removeAll { $0 == ASCII.cr || $0 == ASCII.lf }
+                // Lenient: an unquoted value runs to ";" (`name=my file.txt`), trimmed,
+                // with comments dropped (RFC 2045 §5.1 allows them between tokens).
+                value = []
+                while let c = lx.peek, c != ASCII.semicolon {
+                    if c == 40 {
+                        lx.skipCFWS()
+                        value.append(ASCII.space)
+                        continue
+                    }
+                    if c != ASCII.cr && c != ASCII.lf { value.append(c) }
+                    lx.i += 1
+                }
+                value = Array(trimmed(ArraySlice(value)))
             }
             out.append(RawParameter(name: ASCII.lowercased(name), value: value))
         }
