@@ -239,10 +239,21 @@ struct MIMEStructureParser {
     }
 
     /// Closes the innermost open part with its body ending at `bodyEnd`.
-    mutating func closeTop(at bodyEnd: Int, lf: Int, bare: Int) {
+    mutating func closeTop(at proposedEnd: Int, lf proposedLF: Int, bare proposedBare: Int) {
         var frame = stack.removeLast()
         let index = stack.count
         boundaries.entries.removeAll { $0.frame >= index }
+        var bodyEnd = proposedEnd, lf = proposedLF, bare = proposedBare
+        // A child whose header ended with the blank line that is also the delimiter's line
+        // break (`...\n\n--b`) owns that line break; the container's body covers it.
+        let childEnd = frame.part.children.last?.range.upperBound ?? frame.part.encapsulated.first?.range.upperBound
+        if let childEnd, childEnd > bodyEnd {
+            for i in max(bodyEnd, 0)..<childEnd where buf[i] == ASCII.lf {
+                lf += 1
+                if i == 0 || buf[i - 1] != ASCII.cr { bare += 1 }
+            }
+            bodyEnd = childEnd
+        }
         if bodyEnd >= frame.bodyStart {
             frame.part.bodyRange = frame.bodyStart..<bodyEnd
             frame.part.bodyLineCount = max(0, lf - frame.bodyStartLF)
