@@ -61,22 +61,25 @@ public enum AddressParser {
     /// cannot be read as an address is skipped.
     public static func parse<C: Collection<UInt8>>(_ value: C, maxLength: Int = MessageLimits().maxFieldLength)
         -> [AddressListElement] {
-        let tokens = tokenize(Array(value.prefix(maxLength)))
+        let source = Array(value.prefix(maxLength))
+        let tokens = tokenize(source)
         var result: [AddressListElement] = []
         var groupName: [UInt8]? = nil
         var members: [Mailbox] = []
+        // Token index ranges of the current element: the phrase (or bare addr-spec) and the
+        // angle-addr content.
         var phrase: [Token] = []
         var angle: [Token] = []
         var sawAngle = false
         var inAngle = false
-        var lastComment: [UInt8]? = nil
+        var lastComment: Token? = nil
 
         func flush() {
-            if let mailbox = buildMailbox(phrase: phrase, angle: angle, sawAngle: sawAngle, comment: lastComment) {
+            if let mailbox = buildMailbox(source, phrase: phrase, angle: angle, sawAngle: sawAngle, comment: lastComment) {
                 if groupName != nil { members.append(mailbox) } else { result.append(.mailbox(mailbox)) }
             }
-            phrase.removeAll()
-            angle.removeAll()
+            phrase.removeAll(keepingCapacity: true)
+            angle.removeAll(keepingCapacity: true)
             sawAngle = false
             inAngle = false
             lastComment = nil
@@ -85,7 +88,7 @@ public enum AddressParser {
         for token in tokens {
             switch token.kind {
             case .comment:
-                if !inAngle { lastComment = token.bytes }
+                if !inAngle { lastComment = token }
             case .special(UInt8(ascii: "<")) where !inAngle && !sawAngle:
                 inAngle = true
                 sawAngle = true
@@ -95,8 +98,8 @@ public enum AddressParser {
                 flush()
             case .special(UInt8(ascii: ":")) where !inAngle && !sawAngle && groupName == nil
                 && !phrase.contains(where: { $0.kind == .special(UInt8(ascii: "@")) }):
-                groupName = text(of: phrase, spaced: true)
-                phrase.removeAll()
+                groupName = text(source, phrase, spaced: true)
+                phrase.removeAll(keepingCapacity: true)
                 lastComment = nil
             case .special(UInt8(ascii: ";")) where !inAngle:
                 flush()
@@ -128,45 +131,62 @@ public enum AddressParser {
         }
     }
 
-    static func buildMailbox(phrase: [Token], angle: [Token], sawAngle: Bool, comment: [UInt8]?) -> Mailbox? {
+    static func buildMailbox(_ source: [UInt8], phrase: [Token], angle: [Token], sawAngle: Bool,
+                             comment: Token?) -> Mailbox? {
         var name: [UInt8]? = nil
-        var addr: [Token]
+        var addr = ArraySlice(sawAngle ? angle : phrase)
         if sawAngle {
-            addr = angle
-            let n = text(of: phrase, spaced: true)
+            let n = text(source, phrase, spaced: true)
             name = n.isEmpty ? nil : n
         } else {
-            addr = phrase
             guard !addr.isEmpty else { return nil }
             if let comment {
-                let c = Array(trimmed(ArraySlice(comment)))
+                let c = Array(trimmed(ArraySlice(text(source, [comment], spaced: false))))
                 name = c.isEmpty ? nil : c
             }
         }
         // obs-route: "@a,@b:" before the addr-spec.
         var route: [UInt8]? = nil
         if let colon = addr.lastIndex(where: { $0.kind == .special(UInt8(ascii: ":")) }) {
-            let r = text(of: Array(addr[..<colon]), spaced: false)
+            let r = text(source, addr[..<colon], spaced: false)
             route = r.isEmpty ? nil : r
-            addr = Array(addr[(colon + 1)...])
+            addr = addr[(colon + 1)...]
         }
         guard let at = addr.lastIndex(where: { $0.kind == .special(UInt8(ascii: "@")) }) else {
             // No domain: a bare word (`From: foo`), or `<>`.
-            return Mailbox(displayName: name, route: route, localPart: text(of: addr, spaced: true), domain: nil)
+            return Mailbox(displayName: name, route: route, localPart: text(source, addr, spaced: true), domain: nil)
         }
-        let local = text(of: Array(addr[..<at]), spaced: false)
-        let domain = text(of: Array(addr[(at + 1)...]), spaced: false)
-        return Mailbox(displayName: name, route: route, localPart: local, domain: domain)
+        return Mailbox(displayName: name, route: route, localPart: text(source, addr[..<at], spaced: false),
+                       domain: text(source, addr[(at + 1)...], spaced: false))
     }
 
     /// Joins token texts; `spaced` puts one space where the source had whitespace or a
     /// comment (phrases), otherwise tokens are concatenated (obs-local-part, obs-domain).
-    static func text(of tokens: [Token], spaced: Bool) -> [UInt8] {
+    static func text<T: Collection<Token>>(_ source: [UInt8], _ tokens: T, spaced: Bool) -> [UInt8] {
         var out: [UInt8] = []
         for t in tokens {
-            if case .comment = t.kind { continue }
+            if t.kind == .comment && tokens.count > 1 { continue }
             if spaced && t.spaceBefore && !out.isEmpty { out.append(ASCII.space) }
-            out.append(contentsOf: t.bytes)
+            let content = source[t.start..<t.end]
+            switch t.kind {
+            case .quoted where t.escaped, .comment where t.escaped:
+                // Quoted-pairs resolved, folds removed.
+                var i = content.startIndex
+                while i < content.endIndex {
+                    let c = content[i]
+                    if c == ASCII.backslash, i + 1 < content.endIndex {
+                        out.append(content[i + 1])
+                        i += 2
+                        continue
+                    }
+                    if c != ASCII.cr && c != ASCII.lf { out.append(c) }
+                    i += 1
+                }
+            case .literal:
+                out.append(contentsOf: content.lazy.filter { !ASCII.isWhitespace($0) })
+            default:
+                out.append(contentsOf: content)
+            }
         }
         return out
     }
@@ -176,10 +196,15 @@ public enum AddressParser {
         case special(UInt8)
     }
 
+    /// A lexical token: its content's range in the source (inside the quotes or the outer
+    /// parentheses), whether whitespace or a comment came before it, and whether the
+    /// content holds quoted-pairs or line breaks to resolve.
     struct Token {
         var kind: Kind
-        var bytes: [UInt8]
+        var start: Int
+        var end: Int
         var spaceBefore: Bool
+        var escaped: Bool
     }
 
     static func isSpecial(_ b: UInt8) -> Bool {
@@ -191,6 +216,7 @@ public enum AddressParser {
 
     static func tokenize(_ s: [UInt8]) -> [Token] {
         var tokens: [Token] = []
+        tokens.reserveCapacity(16)
         var i = 0
         var space = false
         let n = s.count
@@ -201,53 +227,57 @@ public enum AddressParser {
                 i += 1
             } else if b == 40 { // "(" comment, nesting by counter
                 var depth = 0
-                var content: [UInt8] = []
+                let start = i + 1
+                var end = n
+                var escaped = false
                 while i < n {
                     let c = s[i]
-                    if c == ASCII.backslash, i + 1 < n {
-                        content.append(s[i + 1])
+                    if c == ASCII.backslash {
+                        escaped = true
                         i += 2
                         continue
                     }
+                    if c == ASCII.cr || c == ASCII.lf { escaped = true }
                     if c == 40 {
                         depth += 1
-                        if depth > 1 { content.append(c) }
                     } else if c == 41 {
                         depth -= 1
-                        if depth == 0 { i += 1; break }
-                        content.append(c)
-                    } else if c != ASCII.cr && c != ASCII.lf {
-                        content.append(c)
+                        if depth == 0 { end = i; i += 1; break }
                     }
                     i += 1
                 }
-                tokens.append(Token(kind: .comment, bytes: content, spaceBefore: space))
+                if i > n { i = n }
+                tokens.append(Token(kind: .comment, start: min(start, n), end: max(min(end, n), min(start, n)),
+                                    spaceBefore: space, escaped: escaped))
                 space = true
             } else if b == ASCII.quote {
-                var content: [UInt8] = []
                 i += 1
+                let start = i
+                var end = n
+                var escaped = false
                 while i < n {
                     let c = s[i]
-                    if c == ASCII.quote { i += 1; break }
-                    if c == ASCII.backslash, i + 1 < n {
-                        content.append(s[i + 1])
+                    if c == ASCII.quote { end = i; i += 1; break }
+                    if c == ASCII.backslash {
+                        escaped = true
                         i += 2
                         continue
                     }
-                    if c != ASCII.cr && c != ASCII.lf { content.append(c) }
+                    if c == ASCII.cr || c == ASCII.lf { escaped = true }
                     i += 1
                 }
-                tokens.append(Token(kind: .quoted, bytes: content, spaceBefore: space))
+                if i > n { i = n }
+                tokens.append(Token(kind: .quoted, start: start, end: max(min(end, n), start), spaceBefore: space,
+                                    escaped: escaped))
                 space = false
             } else if b == 91 { // "[" domain literal, kept with its brackets
                 let start = i
                 while i < n, s[i] != 93 { i += 1 }
                 if i < n { i += 1 }
-                tokens.append(Token(kind: .literal, bytes: Array(s[start..<i]).filter { !ASCII.isWhitespace($0) },
-                                    spaceBefore: space))
+                tokens.append(Token(kind: .literal, start: start, end: i, spaceBefore: space, escaped: false))
                 space = false
             } else if isSpecial(b) {
-                tokens.append(Token(kind: .special(b), bytes: [b], spaceBefore: space))
+                tokens.append(Token(kind: .special(b), start: i, end: i + 1, spaceBefore: space, escaped: false))
                 space = false
                 i += 1
             } else if b == 41 || b == 93 || b == ASCII.backslash || b < 32 || b == 127 {
@@ -261,7 +291,7 @@ public enum AddressParser {
                         || c == 93 || c < 32 || c == 127 { break }
                     i += 1
                 }
-                tokens.append(Token(kind: .word, bytes: Array(s[start..<i]), spaceBefore: space))
+                tokens.append(Token(kind: .word, start: start, end: i, spaceBefore: space, escaped: false))
                 space = false
             }
         }

@@ -82,3 +82,17 @@ func unfold<C: Collection<UInt8>>(_ value: C) -> [UInt8] {
     }
     return out
 }
+
+/// `unfold` and `trimmed` in one pass with one allocation.
+func unfoldedTrimmed(_ value: ArraySlice<UInt8>) -> [UInt8] {
+    var lo = value.startIndex, hi = value.endIndex
+    while lo < hi, ASCII.isWhitespace(value[lo]) { lo += 1 }
+    while hi > lo, ASCII.isWhitespace(value[hi - 1]) { hi -= 1 }
+    var out: [UInt8] = []
+    out.reserveCapacity(hi - lo)
+    for i in lo..<hi {
+        let b = value[i]
+        if b != ASCII.cr && b != ASCII.lf { out.append(b) }
+    }
+    return out
+}

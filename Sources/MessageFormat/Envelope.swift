@@ -71,43 +71,48 @@ public struct Envelope: Sendable, Equatable {
     /// Builds the envelope from a message header (the first field of each name counts;
     /// RFC 5322 §3.6 allows each of these once).
     public init(header: Header) {
-        var date: HeaderField?, subject: HeaderField?, inReplyTo: HeaderField?, messageID: HeaderField?
-        var from: HeaderField?, sender: HeaderField?, replyTo: HeaderField?, to: HeaderField?, cc: HeaderField?,
-            bcc: HeaderField?
+        var date: FieldRecord?, subject: FieldRecord?, inReplyTo: FieldRecord?, messageID: FieldRecord?
+        var from: FieldRecord?, sender: FieldRecord?, replyTo: FieldRecord?, to: FieldRecord?, cc: FieldRecord?,
+            bcc: FieldRecord?
         // One pass over the fields, dispatching on the name's length first.
-        for field in header.fields {
-            let name = field.nameBytes
-            switch name.count {
-            case 2:
-                if to == nil, field.hasName("To") { to = field } else if cc == nil, field.hasName("Cc") { cc = field }
-            case 3:
-                if bcc == nil, field.hasName("Bcc") { bcc = field }
-            case 4:
-                if date == nil, field.hasName("Date") { date = field } else if from == nil, field.hasName("From") {
-                    from = field
+        header.storage.withUnsafeBufferPointer { buf in
+            func named(_ r: FieldRecord, _ key: StaticString) -> Bool {
+                key.withUTF8Buffer { k in
+                    for i in 0..<k.count where ASCII.lower(buf[r.start + i]) != ASCII.lower(k[i]) { return false }
+                    return true
                 }
-            case 6:
-                if sender == nil, field.hasName("Sender") { sender = field }
-            case 7:
-                if subject == nil, field.hasName("Subject") { subject = field }
-            case 8:
-                if replyTo == nil, field.hasName("Reply-To") { replyTo = field }
-            case 10:
-                if messageID == nil, field.hasName("Message-ID") { messageID = field }
-            case 11:
-                if inReplyTo == nil, field.hasName("In-Reply-To") { inReplyTo = field }
-            default:
-                break
+            }
+            for r in header.records {
+                switch r.nameEnd - r.start {
+                case 2:
+                    if to == nil, named(r, "To") { to = r } else if cc == nil, named(r, "Cc") { cc = r }
+                case 3:
+                    if bcc == nil, named(r, "Bcc") { bcc = r }
+                case 4:
+                    if date == nil, named(r, "Date") { date = r } else if from == nil, named(r, "From") { from = r }
+                case 6:
+                    if sender == nil, named(r, "Sender") { sender = r }
+                case 7:
+                    if subject == nil, named(r, "Subject") { subject = r }
+                case 8:
+                    if replyTo == nil, named(r, "Reply-To") { replyTo = r }
+                case 10:
+                    if messageID == nil, named(r, "Message-ID") { messageID = r }
+                case 11:
+                    if inReplyTo == nil, named(r, "In-Reply-To") { inReplyTo = r }
+                default:
+                    break
+                }
             }
         }
         let limit = header.limits.maxFieldLength
-        func addresses(_ f: HeaderField?) -> [EnvelopeAddress] {
-            guard let f else { return [] }
-            return EnvelopeAddress.list(AddressParser.parse(f.boundedValue(limit), maxLength: limit))
+        func addresses(_ r: FieldRecord?) -> [EnvelopeAddress] {
+            guard let r else { return [] }
+            return EnvelopeAddress.list(AddressParser.parse(header.boundedValue(r), maxLength: limit))
         }
-        func string(_ f: HeaderField?) -> [UInt8]? {
-            guard let f else { return nil }
-            return Array(trimmed(ArraySlice(unfold(f.boundedValue(limit)))))
+        func string(_ r: FieldRecord?) -> [UInt8]? {
+            guard let r else { return nil }
+            return unfoldedTrimmed(header.boundedValue(r))
         }
         self.date = string(date)
         self.subject = string(subject)

@@ -32,7 +32,7 @@ public struct HeaderField: Sendable {
 
     /// The value unfolded (RFC 5322 §2.2.3) with surrounding whitespace removed: what IMAP
     /// puts in ENVELOPE strings, still undecoded.
-    public var value: [UInt8] { Array(trimmed(ArraySlice(unfold(rawValue)))) }
+    public var value: [UInt8] { unfoldedTrimmed(rawValue) }
 
     /// `value` as text; bytes that are not UTF-8 (RFC 6532 allows UTF-8 only) become U+FFFD.
     public var text: String { String(decoding: value, as: UTF8.self) }
@@ -61,11 +61,22 @@ public struct HeaderField: Sendable {
     }
 }
 
+/// Where one field lies in the message: plain offsets, so a header block holds one
+/// reference to the message bytes however many fields it has (reference counting per
+/// field dominated the parse profile).
+struct FieldRecord: Sendable {
+    var start: Int
+    var nameEnd: Int
+    var valueStart: Int
+    var valueEnd: Int
+    var end: Int
+}
+
 /// A header block: the fields in order and the byte range of the block.
 public struct Header: Sendable {
-    /// Recorded fields in message order. Lines that are not fields (no colon, a name with
-    /// spaces, an mbox `From ` line) belong to the block but are not listed.
-    public let fields: [HeaderField]
+    /// The message bytes the ranges index.
+    let storage: [UInt8]
+    let records: [FieldRecord]
     /// The block from its first byte through the blank line that ends it (when there is
     /// one): exactly IMAP's BODY[HEADER] / BODY[n.MIME].
     public let range: Range<Int>
@@ -78,9 +89,10 @@ public struct Header: Sendable {
     /// The limits the block was parsed with; structured parsers cut values with them.
     let limits: MessageLimits
 
-    init(fields: [HeaderField], range: Range<Int>, hasTerminatingBlankLine: Bool,
+    init(storage: [UInt8], records: [FieldRecord], range: Range<Int>, hasTerminatingBlankLine: Bool,
          isTruncated: Bool, limits: MessageLimits) {
-        self.fields = fields
+        self.storage = storage
+        self.records = records
         self.range = range
         self.hasTerminatingBlankLine = hasTerminatingBlankLine
         self.isTruncated = isTruncated
@@ -88,25 +100,57 @@ public struct Header: Sendable {
     }
 
     /// An empty header (a part with no header lines).
-    static func empty(at offset: Int, limits: MessageLimits) -> Header {
-        Header(fields: [], range: offset..<offset, hasTerminatingBlankLine: false, isTruncated: false, limits: limits)
+    static func empty(_ storage: [UInt8], at offset: Int, limits: MessageLimits) -> Header {
+        Header(storage: storage, records: [], range: offset..<offset, hasTerminatingBlankLine: false,
+               isTruncated: false, limits: limits)
+    }
+
+    func field(_ r: FieldRecord) -> HeaderField {
+        HeaderField(raw: storage[r.start..<r.end], nameEnd: r.nameEnd, valueStart: r.valueStart, valueEnd: r.valueEnd)
+    }
+
+    /// Recorded fields in message order. Lines that are not fields (no colon, a name with
+    /// spaces, an mbox `From ` line) belong to the block but are not listed.
+    public var fields: [HeaderField] { records.map(field) }
+
+    /// Number of recorded fields.
+    public var count: Int { records.count }
+
+    /// ASCII case-insensitive name comparison without allocating (RFC 5322 §1.2.2).
+    func recordHasName(_ r: FieldRecord, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard r.nameEnd - r.start == key.count else { return false }
+        return storage.withUnsafeBufferPointer { buf in
+            for k in 0..<key.count where ASCII.lower(buf[r.start + k]) != ASCII.lower(key[k]) { return false }
+            return true
+        }
+    }
+
+    func firstRecord(_ name: String) -> FieldRecord? {
+        var key = name
+        return key.withUTF8 { k in records.first { recordHasName($0, k) } }
     }
 
     /// The first field with this name (case-insensitive), the one RFC 5322 §3.6 fields that
     /// occur at most once are read from.
     public func first(_ name: String) -> HeaderField? {
-        fields.first { $0.hasName(name) }
+        firstRecord(name).map(field)
     }
 
     /// All fields with this name, in order.
     public func all(_ name: String) -> [HeaderField] {
-        fields.filter { $0.hasName(name) }
+        var key = name
+        return key.withUTF8 { k in records.filter { recordHasName($0, k) }.map(field) }
     }
 
-    public func contains(_ name: String) -> Bool { first(name) != nil }
+    public func contains(_ name: String) -> Bool { firstRecord(name) != nil }
 
     /// The unfolded, trimmed value of the first field with this name.
     public subscript(_ name: String) -> [UInt8]? { first(name)?.value }
+
+    /// The value of a record as the structured parsers see it: cut to `maxFieldLength`.
+    func boundedValue(_ r: FieldRecord) -> ArraySlice<UInt8> {
+        storage[r.valueStart..<min(r.valueEnd, r.valueStart + max(limits.maxFieldLength, 0))]
+    }
 
     /// IMAP BODY[HEADER.FIELDS (names)] and BODY[HEADER.FIELDS.NOT (names)] (RFC 9051
     /// §6.4.5): the matching fields' bytes in message order, then the blank line. A field
@@ -114,11 +158,12 @@ public struct Header: Sendable {
     public func selectedFieldBytes(_ names: [String], excluding: Bool) -> [UInt8] {
         let keys = names.map { ASCII.lowercased(Array($0.utf8)) }
         var out: [UInt8] = []
-        for field in fields {
-            let matches = keys.contains { ASCII.equalsLowercased(field.nameBytes, $0) }
+        for r in records {
+            let name = storage[r.start..<r.nameEnd]
+            let matches = keys.contains { ASCII.equalsLowercased(name, $0) }
             guard matches != excluding else { continue }
-            out.append(contentsOf: field.raw)
-            if field.raw.last != ASCII.lf { out.append(contentsOf: [ASCII.cr, ASCII.lf]) }
+            out.append(contentsOf: storage[r.start..<r.end])
+            if storage[r.end - 1] != ASCII.lf { out.append(contentsOf: [ASCII.cr, ASCII.lf]) }
         }
         out.append(contentsOf: [ASCII.cr, ASCII.lf])
         return out
@@ -145,7 +190,8 @@ enum HeaderParser {
     /// header.
     static func scan(_ bytes: [UInt8], _ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
                      limits: MessageLimits, boundaries: BoundarySet? = nil) -> HeaderScan {
-        var fields: [HeaderField] = []
+        var fields: [FieldRecord] = []
+        fields.reserveCapacity(16)
         var truncated = false
         var lineFeeds = 0, bareLineFeeds = 0
         // The field being accumulated: its start, name end and value start.
@@ -159,15 +205,15 @@ enum HeaderParser {
                 truncated = true
                 return
             }
-            fields.append(HeaderField(raw: bytes[c.start..<next], nameEnd: c.nameEnd,
-                                      valueStart: c.valueStart, valueEnd: c.valueEnd))
+            fields.append(FieldRecord(start: c.start, nameEnd: c.nameEnd, valueStart: c.valueStart,
+                                      valueEnd: c.valueEnd, end: next))
         }
 
         // A first line that is not a field means there is no header at all (Python's
         // email package reads it the same way): the text is body. A malformed line later
         // on stays in the header, as in Dovecot.
         func noHeader() -> HeaderScan {
-            HeaderScan(header: Header(fields: [], range: start..<start, hasTerminatingBlankLine: false,
+            HeaderScan(header: Header(storage: bytes, records: [], range: start..<start, hasTerminatingBlankLine: false,
                                       isTruncated: false, limits: limits),
                        bodyStart: start, interrupted: false, lineFeeds: 0, bareLineFeeds: 0)
         }
@@ -183,7 +229,7 @@ enum HeaderParser {
                 finish(pos)
                 lineFeeds += 1
                 if contentEnd == lf { bareLineFeeds += 1 }
-                let header = Header(fields: fields, range: start..<next, hasTerminatingBlankLine: true,
+                let header = Header(storage: bytes, records: fields, range: start..<next, hasTerminatingBlankLine: true,
                                     isTruncated: truncated, limits: limits)
                 return HeaderScan(header: header, bodyStart: next, interrupted: false,
                                   lineFeeds: lineFeeds, bareLineFeeds: bareLineFeeds)
@@ -198,7 +244,7 @@ enum HeaderParser {
                 }
                 if let c = current, c.valueEnd > headerEnd { current?.valueEnd = headerEnd }
                 finish(headerEnd)
-                let header = Header(fields: fields, range: start..<headerEnd, hasTerminatingBlankLine: false,
+                let header = Header(storage: bytes, records: fields, range: start..<headerEnd, hasTerminatingBlankLine: false,
                                     isTruncated: truncated, limits: limits)
                 return HeaderScan(header: header, bodyStart: pos, interrupted: true,
                                   lineFeeds: lineFeeds, bareLineFeeds: bareLineFeeds)
@@ -231,7 +277,7 @@ enum HeaderParser {
             pos = next
         }
         finish(end)
-        let header = Header(fields: fields, range: start..<end, hasTerminatingBlankLine: false,
+        let header = Header(storage: bytes, records: fields, range: start..<end, hasTerminatingBlankLine: false,
                             isTruncated: truncated, limits: limits)
         return HeaderScan(header: header, bodyStart: end, interrupted: false,
                           lineFeeds: lineFeeds, bareLineFeeds: bareLineFeeds)

@@ -120,7 +120,7 @@ struct MIMEStructureParser {
                           defaultType: parent.isDigest ? .messageRFC822Default : .textPlainDefault)
             }
         }
-        return root ?? MIMEPart(header: .empty(at: 0, limits: limits), contentType: .textPlainDefault,
+        return root ?? MIMEPart(header: .empty(bytes, at: 0, limits: limits), contentType: .textPlainDefault,
                                 transferEncoding: .sevenBit, bodyRange: 0..<0, bodyLineCount: 0, bodyBareLineFeeds: 0,
                                 headerLineCount: 0, headerBareLineFeeds: 0, children: [], encapsulated: [],
                                 limitReached: false)
@@ -184,8 +184,8 @@ struct MIMEStructureParser {
         let header = scan.header
 
         var contentType = defaultType
-        if let field = header.first("Content-Type") {
-            let value = field.boundedValue(limits.maxFieldLength)
+        if let field = header.firstRecord("Content-Type") {
+            let value = header.boundedValue(field)
             if let parsed = ContentType.parse(value, limits: limits) {
                 contentType = parsed
             } else {
@@ -196,8 +196,8 @@ struct MIMEStructureParser {
                 contentType = fallback
             }
         }
-        let encoding = header.first("Content-Transfer-Encoding").map {
-            TransferEncoding($0.boundedValue(limits.maxFieldLength))
+        let encoding = header.firstRecord("Content-Transfer-Encoding").map {
+            TransferEncoding(header.boundedValue($0))
         } ?? .sevenBit
 
         var kind = Kind.leaf
