@@ -182,9 +182,9 @@ enum MIMEParameterParser {
     /// An extended value wins over a plain one of the same name (RFC 2231 §4.1 intent).
     static func join(_ raw: [RawParameter], limit: Int) -> [MIMEParameter] {
         struct Section { var number: Int; var extended: Bool; var value: [UInt8] }
-        var order: [String] = []
-        var plain: [String: [UInt8]] = [:]
-        var sections: [String: [Section]] = [:]
+        // Parameters are few: linear lists keep this allocation-light (no hashing).
+        struct Entry { var name: [UInt8]; var plain: [UInt8]?; var sections: [Section] }
+        var entries: [Entry] = []
         for p in raw {
             var name = p.name
             var extended = false
@@ -200,25 +200,29 @@ enum MIMEParameterParser {
                     name = Array(name[..<star])
                 }
             }
-            let key = String(decoding: name, as: UTF8.self)
-            if plain[key] == nil && sections[key] == nil { order.append(key) }
+            var index = entries.firstIndex { $0.name == name }
+            if index == nil {
+                entries.append(Entry(name: name, plain: nil, sections: []))
+                index = entries.count - 1
+            }
+            guard let k = index else { continue }
             if number == nil && !extended {
-                if plain[key] == nil { plain[key] = p.value }
+                if entries[k].plain == nil { entries[k].plain = p.value }
                 continue
             }
-            var list = sections[key] ?? []
-            guard list.count < limit else { continue }
+            guard entries[k].sections.count < limit else { continue }
             // A bare `name*` is section 0.
             let n = number ?? 0
-            if !list.contains(where: { $0.number == n }) {
-                list.append(Section(number: n, extended: extended, value: p.value))
+            if !entries[k].sections.contains(where: { $0.number == n }) {
+                entries[k].sections.append(Section(number: n, extended: extended, value: p.value))
             }
-            sections[key] = list
         }
         var out: [MIMEParameter] = []
-        for key in order {
-            if var list = sections[key], !list.isEmpty {
-                list.sort { $0.number < $1.number }
+        out.reserveCapacity(entries.count)
+        for entry in entries {
+            let key = String(decoding: entry.name, as: UTF8.self)
+            if !entry.sections.isEmpty {
+                let list = entry.sections.sorted { $0.number < $1.number }
                 var value: [UInt8] = []
                 var charset: String? = nil
                 var language: String? = nil
@@ -239,7 +243,7 @@ enum MIMEParameterParser {
                 if language?.isEmpty == true && charset == nil { language = nil }
                 out.append(MIMEParameter(name: key, value: value, charset: anyExtended ? (charset ?? "us-ascii") : nil,
                                          language: language, isExtended: anyExtended))
-            } else if let v = plain[key] {
+            } else if let v = entry.plain {
                 out.append(MIMEParameter(name: key, value: v, charset: nil, language: nil, isExtended: false))
             }
         }
