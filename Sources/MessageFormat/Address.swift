@@ -59,6 +59,14 @@ public enum AddressListElement: Sendable, Equatable {
 public enum AddressParser {
     /// Parses an address-list field value (From, To, Cc, Reply-To...). Never fails; what
     /// cannot be read as an address is skipped.
+    ///
+    ///     address-list = (address *("," address)) / obs-addr-list   ; RFC 5322 §3.4
+    ///     address      = mailbox / group
+    ///     mailbox      = name-addr / addr-spec
+    ///     name-addr    = [display-name] angle-addr
+    ///     angle-addr   = [CFWS] "<" addr-spec ">" [CFWS] / obs-angle-addr
+    ///     group        = display-name ":" [group-list] ";" [CFWS]
+    ///     obs-route    = obs-domain-list ":"                        ; §4.4
     public static func parse<C: Collection<UInt8>>(_ value: C, maxLength: Int = MessageLimits().maxFieldLength)
         -> [AddressListElement] {
         let source = Array(value.prefix(maxLength))

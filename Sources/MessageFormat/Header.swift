@@ -110,7 +110,8 @@ public struct Header: Sendable {
     }
 
     /// Recorded fields in message order. Lines that are not fields (no colon, a name with
-    /// spaces, an mbox `From ` line) belong to the block but are not listed.
+    /// spaces, an mbox `From ` line) belong to the block but are not listed. Built on each
+    /// access; `first`, `all` and `count` do not build it.
     public var fields: [HeaderField] { records.map(field) }
 
     /// Number of recorded fields.
@@ -186,6 +187,12 @@ struct HeaderScan {
 
 enum HeaderParser {
     /// Scans the header block that starts at `start`, within `start..<end`.
+    ///
+    ///     fields      = *(... / optional-field)            ; RFC 5322 §3.6
+    ///     field       = field-name ":" unstructured CRLF    ; §3.6.8
+    ///     field-name  = 1*ftext                             ; ftext = %d33-57 / %d59-126
+    ///     obs-optional = field-name *WSP ":" unstructured CRLF  ; §4.5.8
+    ///     FWS folding: CRLF followed by WSP continues the field (§2.2.3)
     /// A boundary delimiter line of one of `boundaries` (the enclosing multiparts) ends the
     /// header.
     static func scan(_ bytes: [UInt8], _ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int,

@@ -311,6 +311,11 @@ public struct ContentType: Sendable, Equatable {
 
     /// Parses a Content-Type value. Nil when there is no usable `type/subtype` (the caller
     /// then applies the RFC 2045 §5.2 default).
+    ///
+    ///     content   := "Content-Type" ":" type "/" subtype *(";" parameter)  ; RFC 2045 §5.1
+    ///     parameter := attribute "=" value
+    ///     value     := token / quoted-string
+    ///     parameter := regular-parameter / extended-parameter                ; RFC 2231 §7
     public static func parse(_ value: ArraySlice<UInt8>, limits: MessageLimits = .init()) -> ContentType? {
         var lx = MIMELexer(value)
         lx.skipCFWS()

@@ -12,6 +12,11 @@ import Darwin
 #endif
 
 /// The open multiparts' boundaries, innermost last.
+///
+///     dash-boundary  := "--" boundary                          ; RFC 2046 §5.1.1
+///     delimiter      := CRLF dash-boundary
+///     close-delimiter := delimiter "--"
+///     boundary       := 0*69<bchars> bcharsnospace
 struct BoundarySet {
     struct Entry {
         var frame: Int

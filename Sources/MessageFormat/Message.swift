@@ -60,6 +60,13 @@ public struct Message: Sendable {
         }
     }
 
+    /// A part's body with its Content-Transfer-Encoding undone: IMAP BINARY (RFC 3516 §4.2)
+    /// and attachment extraction. Identity and unknown encodings come back as stored
+    /// (`part.transferEncoding` says which; RFC 3516 answers UNKNOWN-CTE for `.other`).
+    public func decodedBody(_ part: MIMEPart) -> [UInt8] {
+        TransferDecoding.decode(self[part.bodyRange], encoding: part.transferEncoding)
+    }
+
     /// The header addressed by HEADER / HEADER.FIELDS at a section: the message's header
     /// for an empty section, the encapsulated message's for a message/rfc822 part.
     public func header(at section: [Int]) -> Header? {

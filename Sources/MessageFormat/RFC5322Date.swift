@@ -7,6 +7,11 @@ public enum RFC5322Date {
     /// The longest value looked at; a date is about 40 characters.
     static let maxInputLength = 256
 
+    ///     date-time = [ day-of-week "," ] date time [CFWS]   ; RFC 5322 §3.3
+    ///     date      = day month year
+    ///     time      = time-of-day zone
+    ///     zone      = (FWS ( "+" / "-" ) 4DIGIT) / obs-zone     ; obs-zone §4.3
+    ///
     /// Parses a Date-style value into seconds since the Unix epoch (UTC) and the zone
     /// offset east of UTC in seconds. Nil when no day, month, year and time are found.
     public static func parse<C: Collection<UInt8>>(_ input: C) -> (seconds: Int64, offsetSeconds: Int)? {

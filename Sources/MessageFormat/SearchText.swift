@@ -39,7 +39,8 @@ extension Message {
                 // 4:3; conversion at most triples), so this prefix yields the cap or all.
                 let inputCap = remaining.multipliedReportingOverflow(by: 4).overflow ? Int.max : remaining * 4
                 let range = part.bodyRange
-                let slice = self[range.lowerBound..<(range.lowerBound + min(range.count, max(inputCap, 0) + 4))]
+                let take = inputCap >= range.count - 4 ? range.count : max(inputCap, 0) + 4
+                let slice = self[range.lowerBound..<(range.lowerBound + take)]
                 let decoded = TransferDecoding.decode(slice, encoding: part.transferEncoding)
                 var text = Charset.decode(decoded, charset: part.contentType.charset ?? "us-ascii")
                 if part.contentType.subtype == "html" { text = HTMLText.strip(text) }

@@ -121,6 +121,16 @@ private func bodies(_ m: Message) -> [String] {
         #expect(m.range(of: [1], .header).map { m[$0].string } == "Subject: inner\n\n")
     }
 
+    /// IMAP BINARY (RFC 3516): bodies with the transfer encoding undone.
+    @Test func decodedBodies() throws {
+        let m = MessageParser.parse(try Fixture.bytes("msg_10.txt"))
+        #expect(m.part(at: [2]).map(m.decodedBody) == [0xA1] + Array("This is a Quoted Printable encoded message!\n".utf8))
+        #expect(m.part(at: [3]).map(m.decodedBody)?.string == "This is a Base64 encoded message.")
+        #expect(m.part(at: [1]).map(m.decodedBody)?.string == "This is a 7bit encoded message.\n")
+        let gif = MessageParser.parse(try Fixture.bytes("msg_07.txt"))
+        #expect(gif.part(at: [2]).map(gif.decodedBody)?.prefix(6).string == "GIF87a")
+    }
+
     @Test func missingBoundaryParameterIsTextPlain() {
         let m = MessageParser.parse(Array("Content-Type: multipart/mixed\n\n--x\nbody\n"))
         #expect(m.root.contentType.mimeType == "text/plain")
