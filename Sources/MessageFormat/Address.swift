@@ -102,6 +102,8 @@ public enum AddressParser {
                 sawAngle = true
             case .special(UInt8(ascii: ">")) where inAngle:
                 inAngle = false
+            case .special(UInt8(ascii: "<")), .special(UInt8(ascii: ">")):
+                break // stray angle brackets ("<<x@y>>", "a > b") carry nothing
             case .special(UInt8(ascii: ",")) where !inAngle:
                 flush()
             case .special(UInt8(ascii: ":")) where !inAngle && !sawAngle && groupName == nil

@@ -223,7 +223,7 @@ struct MIMEStructureParser {
         } else if contentType.isEncapsulatedMessage && encoding.isIdentity {
             // RFC 2046 §5.2.1: message/rfc822 bodies are 7bit, 8bit or binary; an encoded
             // one is opaque (it cannot be parsed without decoding).
-            if overflow || depth >= limits.effectiveNestingDepth {
+            if overflow || scan.interrupted || depth >= limits.effectiveNestingDepth {
                 limitReached = true
             } else {
                 kind = .message

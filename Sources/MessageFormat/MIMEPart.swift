@@ -29,8 +29,9 @@ public struct MIMEPart: Sendable {
     /// For message/rfc822 and message/global parts with an identity transfer encoding: the
     /// encapsulated message's entity (its header is the encapsulated message header).
     var encapsulated: [MIMEPart]
-    /// A `MessageLimits` bound stopped the parser at this part: a container that was not
-    /// descended, or the part that reached `maxParts` and runs to the end of the message.
+    /// The parser stopped at this part: a container that was not descended (a
+    /// `MessageLimits` bound, or a boundary delimiter that cut its header short), or the
+    /// part that reached `maxParts` and runs to the end of the message.
     public internal(set) var limitReached: Bool
 
     public var encapsulatedMessage: MIMEPart? { encapsulated.first }

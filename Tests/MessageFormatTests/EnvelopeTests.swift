@@ -37,6 +37,7 @@ private func envelopeAddresses(_ value: String) -> String {
         ("a@b.c; d@e.f", "(NIL NIL \"a\" \"b.c\")(NIL NIL \"d\" \"e.f\")"),
         ("Name <a@b.c", "(\"Name\" NIL \"a\" \"b.c\")"),
         ("Name <a@b.c> trailing junk", "(\"Name\" NIL \"a\" \"b.c\")"),
+        ("broken <<x@y>>", "(\"broken\" NIL \"x\" \"y\")"),
         (", , a@b.c,,", "(NIL NIL \"a\" \"b.c\")"),
         ("\"quoted local\"@example.org", "(NIL NIL \"quoted local\" \"example.org\")"),
         ("user@[192.0.2.1]", "(NIL NIL \"user\" \"[192.0.2.1]\")"),

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MessageFormat
 
@@ -98,8 +99,12 @@ private func checkInvariants(_ m: Message, _ context: String) {
     /// Random mutations of every seed (fixed seed, bounded iterations): the parser never
     /// traps, never loops, and its results keep the invariants.
     @Test func randomMutations() throws {
-        var rng = SplitMix64(state: 0x5EED_2045)
-        var seeds = try Fixture.samples.map { try Fixture.bytes($0) }
+        // MIME_FUZZ_SEED / MIME_FUZZ_ROUNDS run a longer campaign by hand; the default is
+        // fixed and short.
+        let env = ProcessInfo.processInfo.environment
+        var rng = SplitMix64(state: env["MIME_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_2045)
+        let rounds = env["MIME_FUZZ_ROUNDS"].flatMap { Int($0) } ?? 1500
+        var seeds = try (Fixture.samples + Fixture.hostile).map { try Fixture.bytes($0) }
         seeds += hostileSeeds.map { Array($0.utf8) }
         let tokens: [[UInt8]] = ["\n--", "--", "\r\n\r\n", "\n\n", "Content-Type: multipart/mixed; boundary=", "BOUNDARY",
                                  "Content-Type: message/rfc822\n\n", "=?utf-8?b?", "?=", "\0", "\u{FF}", "(", "\"", "<",
@@ -107,7 +112,7 @@ private func checkInvariants(_ m: Message, _ context: String) {
         var limits = MessageLimits()
         limits.maxParts = 200
         limits.maxNestingDepth = 20
-        for round in 0..<1500 {
+        for round in 0..<rounds {
             var b = seeds[Int(rng.next() % UInt64(seeds.count))]
             for _ in 0..<(1 + Int(rng.next() % 8)) {
                 let at = b.isEmpty ? 0 : Int(rng.next() % UInt64(b.count))

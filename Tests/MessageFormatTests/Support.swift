@@ -22,6 +22,13 @@ enum Fixture {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         return names.filter { $0.hasPrefix("msg_") && $0.hasSuffix(".txt") }.sorted()
     }
+
+    /// Hand-written hostile messages (CRLF, 8-bit, NUL, broken structure).
+    static var hostile: [String] {
+        let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasPrefix("hostile_") }.sorted()
+    }
 }
 
 extension Array where Element == UInt8 {
