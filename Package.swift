@@ -61,6 +61,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
 
+        .target(name: "MessageFormat", dependencies: ["MailCore"], swiftSettings: strict),
+
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
@@ -73,6 +75,8 @@ let package = Package(
         .testTarget(name: "TLSCertificatesTests", dependencies: ["TLSCertificates"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts"], swiftSettings: strict),
+        .testTarget(name: "MessageFormatTests", dependencies: ["MessageFormat", "MailCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
