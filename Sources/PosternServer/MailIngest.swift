@@ -9,6 +9,7 @@ import NIOCore
 import SMTPProtocol
 import SMTPServer
 import Store
+import Accounts
 
 /// Where mail for other domains goes: the durable queue (forwarding and sending).
 public protocol OutboundQueue: Sendable {
@@ -19,6 +20,7 @@ public protocol OutboundQueue: Sendable {
 
 struct MailIngest: MessageIngest {
     let store: MailStore
+    let directory: AccountDirectory
     let hostname: String
     let logger: Logger
     var queue: (any OutboundQueue)?
@@ -26,8 +28,9 @@ struct MailIngest: MessageIngest {
     /// Postfix's hopcount_limit: a message with more Received headers is looping.
     static let hopLimit = 50
 
-    init(store: MailStore, hostname: String, logger: Logger, queue: (any OutboundQueue)? = nil) {
+    init(store: MailStore, directory: AccountDirectory, hostname: String, logger: Logger, queue: (any OutboundQueue)? = nil) {
         self.store = store
+        self.directory = directory
         self.hostname = hostname
         self.logger = logger
         self.queue = queue
@@ -48,9 +51,20 @@ struct MailIngest: MessageIngest {
                 if !remote.contains(r.address) { remote.append(r.address) }
             }
         }
+        var content = Array(message.content.readableBytesView)
+        if message.listener == .submission, let user = message.client.authenticatedUser {
+            let owned = (try? directory.sendableAddresses(for: user)) ?? [user]
+            switch SubmissionRules.fieldsToAdd(content: content, user: user, owned: owned, hostname: hostname) {
+            case .failure(let refusal):
+                logger.warning("submission refused", metadata: ["queue_id": .string(message.queueID), "user": .string(user.description),
+                                                                 "result": "rejected", "reason": .string(refusal.lines.joined(separator: " "))])
+                return refusal
+            case .success(let fields):
+                if !fields.isEmpty { content = fields.flatMap { $0 } + content }
+            }
+        }
         var trace = Array(message.receivedHeader.utf8)
-        trace.reserveCapacity(trace.count + message.content.readableBytes + 64)
-        let content = message.content.readableBytesView
+        trace.reserveCapacity(trace.count + content.count + 64)
 
         if !remote.isEmpty {
             guard let queue else {
@@ -123,4 +137,3 @@ struct DirectoryAuthenticator: Authenticator {
     }
 }
 
-import Accounts

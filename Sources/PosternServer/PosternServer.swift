@@ -60,7 +60,7 @@ public final class PosternServer: Sendable {
             resolver = StubResolver(configuration: try ServerComponents.resolverConfiguration(for: config), eventLoopGroup: group)
         }
         let store = MailStore(configuration: .init(root: config.dataDirectory + "/mail", hostname: config.hostname))
-        let ingest = MailIngest(store: store, hostname: config.hostname, logger: ServerComponents.logger("ingest", config: config, sink: options.logSink))
+        let ingest = MailIngest(store: store, directory: directory, hostname: config.hostname, logger: ServerComponents.logger("ingest", config: config, sink: options.logSink))
         let authenticator = DirectoryAuthenticator(directory: directory)
         let tlsSource: TLSContextSource = { certificates.context }
 

@@ -96,6 +96,7 @@ public enum ServerComponents {
         c.readTimeout = config.smtp.readTimeout
         c.implicitTLS = implicitTLS
         c.plaintextAuthOnLoopback = submission && config.submission.plaintextAuthOnLoopback
+        c.hideClient = submission && config.submission.hideClient
         return c
     }
 }

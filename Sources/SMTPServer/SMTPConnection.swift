@@ -67,6 +67,9 @@ public struct SMTPServerConfiguration: Sendable {
     public var authFailureDelay: Duration = .seconds(2)
     /// Offer AUTH without TLS to loopback clients (explicit configuration only).
     public var plaintextAuthOnLoopback = false
+    /// Submission: leave the client's name and address out of our Received line, so mail
+    /// leaving does not disclose where the user sent it from.
+    public var hideClient = false
 
     public init(hostname: String, kind: SMTPListenerKind, session: SMTPSessionConfiguration, policy: InboundPolicyConfiguration) {
         self.hostname = hostname
@@ -434,6 +437,10 @@ struct SMTPConnection {
         if client.tls { with += "S" }
         if state.authenticatedUser != nil { with += "A" }
         var lines = ["Received: from \(Self.headerSafe(helo)) (\(name) [\(ip)])", "\tby \(configuration.hostname) (Postern) with \(with) id \(queueID)"]
+        if configuration.hideClient && state.authenticatedUser != nil {
+            // RFC 5322 §3.6.7 makes every received-token optional; the from clause goes.
+            lines = ["Received: by \(configuration.hostname) (Postern) with \(with) id \(queueID)"]
+        }
         if let tls = tlsDescription { lines.append("\t(\(tls))") }
         if recipients.count == 1 { lines.append("\tfor <\(recipients[0].address)>;") } else { lines[lines.count - 1] += ";" }
         lines.append("\t" + Self.rfc5322Now())
