@@ -175,18 +175,19 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
                     return .authenticationResponse(decoded)
                 }
             case .command:
-                if let message = nextCommandMessage(&buffer) { return message }
-                if case .line = state, mode == .command { return nil }
-                if case .literal = state { return nil }
-                if case .skipLiteral = state, buffer.readableBytes == 0 { return nil }
-                if case .skipCommand = state, buffer.readableBytes == 0 { return nil }
+                switch step(&buffer) {
+                case .message(let message): return message
+                case .needMoreData: return nil
+                case .progress: continue
+                }
             }
         }
     }
 
     private enum Line {
         case line([UInt8])
-        case tooLong
+        /// With the tag the line started with, when it had one.
+        case tooLong(tag: String?)
     }
 
     /// Reads one line without its CRLF. Leniency: a bare LF ends a line too (RFC 9051 §2.2
@@ -194,15 +195,16 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
     /// and including its LF before `.tooLong` is reported, so the next line starts clean.
     private mutating func readLine(_ buffer: inout ByteBuffer, limit: Int) -> Line? {
         let view = buffer.readableBytesView
-        let searchStart = view.startIndex + scanned
+        let searchStart = view.startIndex + min(scanned, view.count)
         if let lf = view[searchStart...].firstIndex(of: UInt8(ascii: "\n")) {
             let length = lf - view.startIndex
             scanned = 0
             var end = length
             if end > 0, view[view.startIndex + end - 1] == UInt8(ascii: "\r") { end -= 1 }
             if end > limit {
+                let tag = Self.leadingTag(view)
                 buffer.moveReaderIndex(forwardBy: length + 1)
-                return .tooLong
+                return .tooLong(tag: tag)
             }
             let bytes = buffer.readBytes(length: end) ?? []
             buffer.moveReaderIndex(forwardBy: length + 1 - end)
@@ -211,12 +213,18 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
         scanned = view.count
         if view.count > limit + 1 {
             // Too long already: drop what we have and keep dropping until LF.
+            let tag = Self.leadingTag(view)
             buffer.moveReaderIndex(to: buffer.writerIndex)
             scanned = 0
             state = .skipCommand
-            return .tooLong
+            return .tooLong(tag: tag)
         }
         return nil
+    }
+
+    /// The tag at the start of an over-long line, so that even its refusal can be tagged.
+    private static func leadingTag(_ view: ByteBufferView) -> String? {
+        GrammarParser.tag(of: Array(view.prefix(128)))
     }
 
     private mutating func resetFrame() {
@@ -228,19 +236,29 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
         frame.lines.first.flatMap(GrammarParser.tag(of:))
     }
 
-    private mutating func nextCommandMessage(_ buffer: inout ByteBuffer) -> ClientMessage? {
+    private enum Step {
+        case message(ClientMessage)
+        case needMoreData
+        /// Input was consumed without completing a message: go on.
+        case progress
+    }
+
+    private mutating func step(_ buffer: inout ByteBuffer) -> Step {
         switch state {
         case .skipLiteral(let remaining):
+            guard buffer.readableBytes > 0 else { return .needMoreData }
             let count = Int(min(remaining, UInt64(buffer.readableBytes)))
             buffer.moveReaderIndex(forwardBy: count)
             let left = remaining - UInt64(count)
             state = left == 0 ? .skipCommand : .skipLiteral(remaining: left)
-            return nil
+            return .progress
         case .skipCommand:
             let view = buffer.readableBytesView
             guard let lf = view.firstIndex(of: UInt8(ascii: "\n")) else {
-                buffer.moveReaderIndex(to: buffer.writerIndex)
-                return nil
+                // Keep the tail: the line may end with a literal announcement to skip too.
+                let keep = LiteralHeader.maximumLength
+                if view.count > keep { buffer.moveReaderIndex(forwardBy: view.count - keep) }
+                return .needMoreData
             }
             let line = Array(view[view.startIndex..<lf])
             buffer.moveReaderIndex(forwardBy: lf - view.startIndex + 1)
@@ -252,21 +270,21 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
             } else {
                 state = .line
             }
-            return nil
+            return .progress
         case .literal(let size):
-            guard buffer.readableBytes >= size, let data = buffer.readSlice(length: size) else { return nil }
+            guard buffer.readableBytes >= size, let data = buffer.readSlice(length: size) else { return .needMoreData }
             frame.literals.append(data)
             state = .line
-            return nil
+            return .progress
         case .line:
-            guard let line = readLine(&buffer, limit: limits.line) else { return nil }
+            guard let line = readLine(&buffer, limit: limits.line) else { return .needMoreData }
             switch line {
-            case .tooLong:
-                let tag = frameTag
+            case .tooLong(let lineTag):
+                let tag = frame.lines.isEmpty ? lineTag : frameTag
                 resetFrame()
-                return .error(ParseError(tag: tag, reason: .lineTooLong))
+                return .message(.error(ParseError(tag: tag, reason: .lineTooLong)))
             case .line(let bytes):
-                return appendLine(bytes)
+                return appendLine(bytes).map(Step.message) ?? .progress
             }
         }
     }
@@ -378,6 +396,10 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
 struct LiteralHeader {
     let size: UInt64
     let synchronizing: Bool
+
+    /// `~{` 20 digits `+}` CR: the longest announcement of a size that fits in 64 bits, with
+    /// room to spare (longer ones saturate anyway and are refused).
+    static let maximumLength = 32
 
     init?(endOf line: ArraySlice<UInt8>) {
         guard line.last == UInt8(ascii: "}") else { return nil }

@@ -308,7 +308,16 @@ struct GrammarParser {
     mutating func parseLiteralWithForm(use: LiteralUse, allowLiteral8: Bool) throws(ParseFailure) -> (data: ByteBuffer, isLiteral8: Bool) {
         let isLiteral8 = allowLiteral8 && consume(UInt8(ascii: "~"))
         try expect(UInt8(ascii: "{"), "string")
-        let size = try parseNumber64()
+        // Saturating: the decoder has compared the size with the limits; an absurd number
+        // must reach that comparison (a probe) rather than fail as a syntax error.
+        guard let first = peek(), ByteClass.isDigit(first) else { throw fail("literal size") }
+        var size: UInt64 = 0
+        while let b = peek(), ByteClass.isDigit(b) {
+            let (times, o1) = size.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(b - UInt8(ascii: "0")))
+            size = o1 || o2 ? UInt64.max : sum
+            position += 1
+        }
         // RFC 7888 §3: `{n+}` and `{n-}`, for literal8 as well.
         _ = consume(UInt8(ascii: "+")) || consume(UInt8(ascii: "-"))
         try expect(UInt8(ascii: "}"), "}")

@@ -35,15 +35,15 @@ public struct TaggedResponse: Hashable, Sendable {
         self.text = text
     }
 
-    public static func ok(_ tag: String, _ code: ResponseCode? = nil, _ text: String) -> Response {
+    public static func ok(_ tag: String, _ text: String, code: ResponseCode? = nil) -> Response {
         .tagged(TaggedResponse(tag: tag, status: .ok, text: ResponseText(code: code, text)))
     }
 
-    public static func no(_ tag: String, _ code: ResponseCode? = nil, _ text: String) -> Response {
+    public static func no(_ tag: String, _ text: String, code: ResponseCode? = nil) -> Response {
         .tagged(TaggedResponse(tag: tag, status: .no, text: ResponseText(code: code, text)))
     }
 
-    public static func bad(_ tag: String, _ code: ResponseCode? = nil, _ text: String) -> Response {
+    public static func bad(_ tag: String, _ text: String, code: ResponseCode? = nil) -> Response {
         .tagged(TaggedResponse(tag: tag, status: .bad, text: ResponseText(code: code, text)))
     }
 }
