@@ -230,6 +230,7 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
     private mutating func resetFrame() {
         frame = CommandFrame()
         frameSize = 0
+        awaitingContinuation = nil
     }
 
     private var frameTag: String? {

@@ -235,7 +235,13 @@ extension GrammarParser {
             if peek() == UInt8(ascii: "(") {
                 try parseSeqMatchData(into: &result)
             } else {
-                result.knownUIDs = try parseSequenceSet()
+                // known-uids = sequence-set ; "*" is not allowed (nor "$": these are UIDs the
+                // client knows, not a search result).
+                let known = try parseSequenceSet()
+                guard case .ranges(let ranges) = known, !ranges.contains(where: { $0.first == .last || $0.second == .last }) else {
+                    throw fail("known UIDs without * or $")
+                }
+                result.knownUIDs = known
                 if consume(UInt8(ascii: " ")) {
                     try parseSeqMatchData(into: &result)
                 }

@@ -152,6 +152,8 @@ import Testing
         RefusalCase("tag SELECT INBOX (QRESYNC (0 1))"),
         RefusalCase("tag SELECT INBOX (QRESYNC (1 0))"),
         RefusalCase("tag SELECT INBOX (CONDSTORE"),
+        RefusalCase("tag SELECT INBOX (QRESYNC (1 2 1:*))"),
+        RefusalCase("tag SELECT INBOX (QRESYNC (1 2 $))"),
         RefusalCase("tag CREATE x (USE (Drafts))"),
         RefusalCase("tag CREATE x (FROB)"),
         RefusalCase("tag LIST (FROB) \"\" *"),
