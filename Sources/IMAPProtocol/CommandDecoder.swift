@@ -304,7 +304,7 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
         }
         // Decide the literal's limit before reading any of it.
         let use = literalUse()
-        let refusal: ParseError.Reason?
+        var refusal: ParseError.Reason?
         switch use {
         case .failure(let reason):
             refusal = reason
@@ -319,6 +319,10 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
             } else {
                 refusal = nil
             }
+        }
+        if refusal == nil, !header.synchronizing, header.size > UInt64(limits.nonSynchronizingLiteral) {
+            // RFC 7888 §5 (LITERAL-): "BAD [TOOBIG]", then the literal is skipped below.
+            refusal = .literalTooLarge
         }
         if let refusal {
             resetFrame()

@@ -9,6 +9,10 @@ public struct IMAPLimits: Hashable, Sendable {
     public var literal: Int
     /// Largest APPEND message literal: the server's maximum message size (APPENDLIMIT, RFC 7889).
     public var appendLiteral: Int
+    /// Largest non-synchronizing literal (`{n+}`, `{n-}`) accepted. `Int.max` when the server
+    /// advertises LITERAL+; 4096 when it advertises LITERAL- (RFC 7888 §5: a larger one is
+    /// refused with `BAD [TOOBIG]`). The other limits apply too.
+    public var nonSynchronizingLiteral: Int
     /// Largest refused non-synchronizing literal that is read and thrown away to stay in step
     /// with the client (RFC 7888 §4, §5). A larger one cannot be skipped at a reasonable cost:
     /// the decoder reports a fatal error and the session answers `* BYE` and closes.
@@ -28,6 +32,7 @@ public struct IMAPLimits: Hashable, Sendable {
         line: Int = 65_536,
         literal: Int = 65_536,
         appendLiteral: Int = 50 * 1024 * 1024,
+        nonSynchronizingLiteral: Int = .max,
         discardableLiteral: Int = 64 * 1024 * 1024,
         command: Int = 1024 * 1024,
         literalsPerCommand: Int = 256,
@@ -38,6 +43,7 @@ public struct IMAPLimits: Hashable, Sendable {
         self.line = line
         self.literal = literal
         self.appendLiteral = appendLiteral
+        self.nonSynchronizingLiteral = nonSynchronizingLiteral
         self.discardableLiteral = discardableLiteral
         self.command = command
         self.literalsPerCommand = literalsPerCommand

@@ -90,6 +90,16 @@ import Testing
         #expect(outputs == out)
     }
 
+    @Test func literalMinusRefusesLargeNonSynchronizingLiterals() {
+        // RFC 7888 §5: with LITERAL- a non-synchronizing literal over 4096 octets is a BAD [TOOBIG].
+        let limits = IMAPLimits(nonSynchronizingLiteral: 4096)
+        let big = String(repeating: "x", count: 5000)
+        #expect(decodeAll("a APPEND INBOX {5000-}\r\n\(big)\r\nb NOOP\r\n", limits: limits)
+                == [.error(ParseError(tag: "a", reason: .literalTooLarge)), Self.command("b NOOP")])
+        // The synchronizing form of the same size is fine.
+        #expect(decodeAll("a APPEND INBOX {5000}\r\n\(big)\r\n", limits: limits).count == 2)
+    }
+
     @Test func overlongLineIsRefusedAndTheNextLineIsACommand() {
         let limits = IMAPLimits(line: 100)
         let long = "a SEARCH TEXT " + String(repeating: "x", count: 200)

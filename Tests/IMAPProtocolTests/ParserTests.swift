@@ -22,6 +22,7 @@ import Testing
         ParseCase("A001 AUTHENTICATE SCRAM-SHA-256 biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8=",
                   .authenticate(mechanism: "SCRAM-SHA-256", initialResponse: Array("n,,n=user,r=rOprNGfwEbeRWgbNEkqO".utf8))),
         // RFC 4959 §3: "=" is an empty initial response.
+        ParseCase("A01 AUTHENTICATE PLAIN dGVzdAB0ZXN0AHRlc3Q=", .authenticate(mechanism: "PLAIN", initialResponse: Array("test\u{0}test\u{0}test".utf8))),
         ParseCase("a1 AUTHENTICATE plain =", .authenticate(mechanism: "PLAIN", initialResponse: [])),
         ParseCase("a001 LOGIN SMITH SESAME", .login(user: "SMITH", password: "SESAME")),
         ParseCase("a001 LOGIN \"alice@example.org\" \"p a\\\"ss\\\\\"", .login(user: "alice@example.org", password: "p a\"ss\\")),
@@ -29,6 +30,7 @@ import Testing
         // RFC 9051 §6.3.1 / RFC 5161
         ParseCase("babc ENABLE UTF8=ACCEPT", .enable(["UTF8=ACCEPT"])),
         ParseCase("t1 ENABLE CONDSTORE QRESYNC", .enable(["CONDSTORE", "QRESYNC"])),
+        ParseCase("t2 ENABLE CONDSTORE X-GOOD-IDEA", .enable(["CONDSTORE", "X-GOOD-IDEA"])),
         // §6.3.2 / §6.3.3, RFC 7162
         ParseCase("A142 SELECT INBOX", .select(.inbox, SelectParameters())),
         ParseCase("a002 select inbox", .select(.inbox, SelectParameters())),
