@@ -191,8 +191,8 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
     }
 
     /// Reads one line without its CRLF. Leniency: a bare LF ends a line too (RFC 9051 §2.2
-    /// requires CRLF; Dovecot and Cyrus accept LF alone). An over-long line is skipped up to
-    /// and including its LF before `.tooLong` is reported, so the next line starts clean.
+    /// requires CRLF; Dovecot and Cyrus accept LF alone). An over-long line is reported at once
+    /// and then skipped (state `.skipCommand`), so the next line starts clean.
     private mutating func readLine(_ buffer: inout ByteBuffer, limit: Int) -> Line? {
         let view = buffer.readableBytesView
         let searchStart = view.startIndex + min(scanned, view.count)
@@ -202,9 +202,10 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
             var end = length
             if end > 0, view[view.startIndex + end - 1] == UInt8(ascii: "\r") { end -= 1 }
             if end > limit {
-                let tag = Self.leadingTag(view)
-                buffer.moveReaderIndex(forwardBy: length + 1)
-                return .tooLong(tag: tag)
+                // Left to `.skipCommand`, which also skips a non-synchronizing literal
+                // announced at its end.
+                state = .skipCommand
+                return .tooLong(tag: Self.leadingTag(view))
             }
             let bytes = buffer.readBytes(length: end) ?? []
             buffer.moveReaderIndex(forwardBy: length + 1 - end)

@@ -104,6 +104,9 @@ import Testing
         let limits = IMAPLimits(line: 100)
         let long = "a SEARCH TEXT " + String(repeating: "x", count: 200)
         #expect(decodeAll(long + "\r\nb NOOP\r\n", limits: limits) == [.error(ParseError(tag: "a", reason: .lineTooLong)), Self.command("b NOOP")])
+        // An over-long line that announces a non-synchronizing literal: the literal is skipped too.
+        #expect(decodeAll(long + " {12+}\r\nc NOOP\r\nxx\r\n\r\nb NOOP\r\n", limits: limits)
+                == [.error(ParseError(tag: "a", reason: .lineTooLong)), Self.command("b NOOP")])
         // Arriving in pieces (no LF in sight yet): refused as soon as it is too long.
         var decoder = CommandDecoder(limits: limits)
         var outputs: [ClientMessage] = []
