@@ -32,7 +32,8 @@ public enum ClientMessage: Hashable, Sendable {
 /// reads and throws away its octets, and the rest of the command, without buffering them, so
 /// the connection stays usable. Only a literal larger than `IMAPLimits.discardableLiteral` (a
 /// `{4294967295+}`) is not worth skipping: the error then has `closesConnection` set, the
-/// answer is `* BYE`, and the decoder ignores all further input.
+/// answer is `* BYE`, and the decoder ignores all further input. So does a malformed
+/// announcement (`{5x}`): its data cannot be told apart from commands.
 ///
 /// Modes. After IDLE the decoder waits for DONE; after AUTHENTICATE every line is a client
 /// response until the session writes the tagged result (observed through `write(data:)`) or
@@ -79,6 +80,8 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
     private var scanned = 0
     /// Tag of a command waiting for a continuation request.
     private var awaitingContinuation: String?
+    /// Watches the end of a line being skipped for a literal announcement.
+    private var skipScanner = LiteralTailScanner()
 
     public init(limits: IMAPLimits = IMAPLimits()) {
         self.limits = limits
@@ -255,23 +258,27 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
             state = left == 0 ? .skipCommand : .skipLiteral(remaining: left)
             return .progress
         case .skipCommand:
+            // The skipped line is scanned as it goes by, so that a non-synchronizing literal
+            // announced at its end is skipped too, however the line is split or padded.
             let view = buffer.readableBytesView
-            guard let lf = view.firstIndex(of: UInt8(ascii: "\n")) else {
-                // Keep the tail: the line may end with a literal announcement to skip too.
-                let keep = LiteralHeader.maximumLength
-                if view.count > keep { buffer.moveReaderIndex(forwardBy: view.count - keep) }
-                return .needMoreData
+            var consumed = 0
+            var lineEnded = false
+            for byte in view {
+                consumed += 1
+                if byte == UInt8(ascii: "\n") {
+                    lineEnded = true
+                    break
+                }
+                skipScanner.feed(byte)
             }
-            let line = Array(view[view.startIndex..<lf])
-            buffer.moveReaderIndex(forwardBy: lf - view.startIndex + 1)
-            var trimmed = line[...]
-            if trimmed.last == UInt8(ascii: "\r") { trimmed = trimmed.dropLast() }
-            if let header = LiteralHeader(endOf: trimmed), !header.synchronizing,
-               header.size <= UInt64(limits.discardableLiteral) {
+            buffer.moveReaderIndex(forwardBy: consumed)
+            guard lineEnded else { return .needMoreData }
+            if let header = skipScanner.header, !header.synchronizing, header.size <= UInt64(limits.discardableLiteral) {
                 state = .skipLiteral(remaining: header.size)
             } else {
                 state = .line
             }
+            skipScanner = LiteralTailScanner()
             return .progress
         case .literal(let size):
             guard buffer.readableBytes >= size, let data = buffer.readSlice(length: size) else { return .needMoreData }
@@ -301,6 +308,14 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
             return .error(ParseError(tag: tag, reason: .commandTooLong))
         }
         guard let header = LiteralHeader(endOf: bytes[...]) else {
+            if LiteralHeader.looksLikeAnnouncement(bytes[...]) {
+                // `{5x}`, `{+}`...: data may follow whose length nobody can know. Parsing it as
+                // commands would let it inject some (the CRLF-injection case of RFC 7888 §4's
+                // discussion), so the connection is closed instead.
+                resetFrame()
+                mode = .closed
+                return .error(ParseError(tag: tag, reason: .syntax("literal size"), closesConnection: true))
+            }
             return complete()
         }
         // Decide the literal's limit before reading any of it.
@@ -403,9 +418,15 @@ struct LiteralHeader {
     let size: UInt64
     let synchronizing: Bool
 
-    /// `~{` 20 digits `+}` CR: the longest announcement of a size that fits in 64 bits, with
-    /// room to spare (longer ones saturate anyway and are refused).
-    static let maximumLength = 32
+    /// A line that ends like an announcement but is not a valid one: `{` (after SP, `(` or
+    /// `~`, or at the start) then anything but `number64 ["+" / "-"]`, then `}`. `{` is an
+    /// atom-special, so no valid command line ends like that outside a quoted string; one
+    /// inside a quoted string would leave the string unterminated.
+    static func looksLikeAnnouncement(_ line: ArraySlice<UInt8>) -> Bool {
+        guard line.last == UInt8(ascii: "}"), let open = line.lastIndex(of: UInt8(ascii: "{")) else { return false }
+        guard !line[open...].contains(UInt8(ascii: "\"")) else { return false }
+        return open == line.startIndex || [UInt8(ascii: " "), UInt8(ascii: "("), UInt8(ascii: "~")].contains(line[open - 1])
+    }
 
     init?(endOf line: ArraySlice<UInt8>) {
         guard line.last == UInt8(ascii: "}") else { return nil }
@@ -448,5 +469,48 @@ public enum CommandParser {
 
     public static func parse(_ text: String, limits: IMAPLimits = IMAPLimits()) throws(ParseError) -> TaggedCommand {
         try parse(Array(text.utf8), limits: limits)
+    }
+}
+
+/// Recognises a literal announcement at the end of a line fed byte by byte, keeping no bytes:
+/// used while a refused command is skipped.
+struct LiteralTailScanner {
+    private enum State {
+        case other
+        case open
+        case digits(UInt64)
+        case sign(UInt64)
+        case closed(UInt64, synchronizing: Bool)
+    }
+
+    private var state = State.other
+
+    mutating func feed(_ byte: UInt8) {
+        switch (state, byte) {
+        case (_, UInt8(ascii: "{")):
+            state = .open
+        case (.open, _) where ByteClass.isDigit(byte):
+            state = .digits(UInt64(byte - UInt8(ascii: "0")))
+        case (.digits(let n), _) where ByteClass.isDigit(byte):
+            let (times, o1) = n.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            state = .digits(o1 || o2 ? UInt64.max : sum)
+        case (.digits(let n), UInt8(ascii: "+")), (.digits(let n), UInt8(ascii: "-")):
+            state = .sign(n)
+        case (.digits(let n), UInt8(ascii: "}")):
+            state = .closed(n, synchronizing: true)
+        case (.sign(let n), UInt8(ascii: "}")):
+            state = .closed(n, synchronizing: false)
+        case (.closed, UInt8(ascii: "\r")):
+            break
+        default:
+            state = .other
+        }
+    }
+
+    /// The announcement the line ended with, if any.
+    var header: (size: UInt64, synchronizing: Bool)? {
+        if case .closed(let size, let synchronizing) = state { return (size, synchronizing) }
+        return nil
     }
 }

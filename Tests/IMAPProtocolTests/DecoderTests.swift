@@ -100,6 +100,30 @@ import Testing
         #expect(decodeAll("a APPEND INBOX {5000}\r\n\(big)\r\n", limits: limits).count == 2)
     }
 
+    @Test func skippedLiteralAnnouncementIsFoundHoweverPaddedOrSplit() {
+        let limits = IMAPLimits(literal: 4, discardableLiteral: 100)
+        let input = "a LOGIN {10+}\r\n0123456789 {" + String(repeating: "0", count: 60) + "3+}\r\nabc\r\nb NOOP\r\n"
+        var decoder = CommandDecoder(limits: limits)
+        var outputs: [ClientMessage] = []
+        var buffer = ByteBuffer()
+        for byte in input.utf8 {
+            buffer.writeInteger(byte)
+            while let message = decoder.next(&buffer) { outputs.append(message) }
+        }
+        #expect(outputs == [.error(ParseError(tag: "a", reason: .literalTooLarge)), Self.command("b NOOP")])
+    }
+
+    @Test func malformedLiteralAnnouncementClosesTheConnection() {
+        // Its data cannot be told from commands: parsing on would allow command injection.
+        for announcement in ["{5x}", "{+}", "{}", "{ 5}", "{5++}", "{-5}", "~{x}"] {
+            let out = decodeAll("a LOGIN alice \(announcement)\r\nb DELETE INBOX\r\n")
+            #expect(out == [.error(ParseError(tag: "a", reason: .syntax("literal size"), closesConnection: true))], "\(announcement)")
+        }
+        // A closing brace alone is an atom character, not an announcement.
+        #expect(decodeAll("a LOGIN alice pass}\r\n") == [.command(TaggedCommand(tag: "a", command: .login(user: "alice", password: "pass}")))])
+        #expect(decodeAll("a LOGIN alice \"{5}\"\r\n") == [.command(TaggedCommand(tag: "a", command: .login(user: "alice", password: "{5}")))])
+    }
+
     @Test func overlongLineIsRefusedAndTheNextLineIsACommand() {
         let limits = IMAPLimits(line: 100)
         let long = "a SEARCH TEXT " + String(repeating: "x", count: 200)
