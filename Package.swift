@@ -63,6 +63,12 @@ let package = Package(
 
         .target(name: "MessageFormat", dependencies: ["MailCore"], swiftSettings: strict),
 
+        .target(
+            name: "IMAPProtocol",
+            dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
@@ -77,6 +83,16 @@ let package = Package(
         .testTarget(name: "AccountsTests", dependencies: ["Accounts"], swiftSettings: strict),
         .testTarget(name: "MessageFormatTests", dependencies: ["MessageFormat", "MailCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "IMAPProtocolTests",
+            dependencies: [
+                "IMAPProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
