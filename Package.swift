@@ -31,8 +31,32 @@ let package = Package(
         // MARK: pure wire formats and values
         .target(name: "MailCore", swiftSettings: strict),
 
+        // MARK: standards over injected dependencies
+        .target(name: "DNSClient", dependencies: [
+            "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
+
+        // MARK: composition and test support
+        .target(name: "TestSupport", dependencies: [
+            "DNSClient", "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "postern-bench", dependencies: [
+            "DNSClient", "TestSupport", "MailCore",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/postern-bench", swiftSettings: strict),
+
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "DNSClientTests", dependencies: [
+            "DNSClient", "TestSupport", "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
