@@ -2,7 +2,6 @@ import Testing
 import Foundation
 import MailCore
 import TestSupport
-import NIOCore
 import NIOPosix
 @testable import DNSClient
 
@@ -10,8 +9,6 @@ import NIOPosix
 /// by the test on 127.0.0.1 with a zone written to a temporary directory. Fails, never
 /// skips, when NSD is not installed.
 @Suite struct NSDIntegrationTests {
-    static let nsdPath = "/usr/sbin/nsd"
-
     /// 2000 octets of TXT in eight character-strings: over the 1232-octet EDNS payload, so
     /// NSD truncates the UDP answer and the resolver must ask again over TCP.
     static let bigTXTStrings = (0..<8).map { i in String(repeating: Character(UnicodeScalar(UInt8(0x61 + i))), count: 250) }
@@ -46,21 +43,9 @@ import NIOPosix
         12  IN PTR elsewhere.example.test.
         """
 
-    /// A running NSD, stopped by `stop()`.
-    struct NSD {
-        let process: SpawnedProcess
-        let directory: URL
-        let port: Int
-
-        func stop() async {
-            await process.stop()
-            try? FileManager.default.removeItem(at: directory)
-        }
-    }
-
-    /// Runs `body` with a fresh NSD, stopping it however `body` ends.
-    static func withNSD(_ body: (NSD) async throws -> Void) async throws {
-        let nsd = try await startNSD()
+    /// Runs `body` with a fresh NSD serving both zones, stopping it however `body` ends.
+    static func withNSD(_ body: (NSDServer) async throws -> Void) async throws {
+        let nsd = try await NSDServer.start(zones: [("example.test", zone), ("2.0.192.in-addr.arpa", reverseZone)])
         do {
             try await body(nsd)
         } catch {
@@ -70,83 +55,13 @@ import NIOPosix
         await nsd.stop()
     }
 
-    /// Writes the configuration and zones, starts `nsd -d` on a free port, and waits until
-    /// it answers.
-    static func startNSD() async throws -> NSD {
-        guard FileManager.default.isExecutableFile(atPath: nsdPath) else {
-            throw NSDMissing(description: "\(nsdPath) not found: install the Debian package nsd")
-        }
-        for _ in 0..<3 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("postern-nsd-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let port = try await freePort()
-            let dir = directory.path
-            try zone.write(toFile: "\(dir)/example.test.zone", atomically: true, encoding: .utf8)
-            try reverseZone.write(toFile: "\(dir)/reverse.zone", atomically: true, encoding: .utf8)
-            try """
-                server:
-                  ip-address: 127.0.0.1
-                  port: \(port)
-                  do-ip6: no
-                  username: ""
-                  chroot: ""
-                  zonesdir: "\(dir)"
-                  database: ""
-                  zonelistfile: "\(dir)/zone.list"
-                  xfrdfile: "\(dir)/xfrd.state"
-                  pidfile: "\(dir)/nsd.pid"
-                  logfile: "\(dir)/nsd.log"
-                  server-count: 1
-                  verbosity: 1
-                remote-control:
-                  control-enable: no
-                zone:
-                  name: example.test
-                  zonefile: example.test.zone
-                zone:
-                  name: 2.0.192.in-addr.arpa
-                  zonefile: reverse.zone
-                """.write(toFile: "\(dir)/nsd.conf", atomically: true, encoding: .utf8)
-            let process = try SpawnedProcess.spawn(nsdPath, ["-d", "-c", "\(dir)/nsd.conf"], outputPath: "\(dir)/stderr.log")
-            let nsd = NSD(process: process, directory: directory, port: port)
-            // Ready when it answers the SOA query.
-            let probe = StubResolver(
-                configuration: ResolverConfiguration(nameservers: [Nameserver(.v4(0x7F00_0001), port: port)],
-                                                     timeout: .milliseconds(200), attempts: 1, cacheCapacity: 0),
-                eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline, process.isRunning {
-                if case .found = await probe.lookup(try DNSName("example.test"), .soa) { return nsd }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            await nsd.stop()  // the port was taken meanwhile, or NSD failed: try again
-        }
-        throw NSDMissing(description: "nsd did not start; see its log")
-    }
-
-    struct NSDMissing: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// A port free for both UDP and TCP on 127.0.0.1 at the time of asking.
-    static func freePort() async throws -> Int {
-        let udp = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = udp.localAddress?.port ?? 0
-        let tcp = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: port).get()
-        try await udp.close()
-        try? await tcp?.close()
-        return port
-    }
-
     func ip(_ text: String) throws -> IPAddress { try #require(IPAddress(text)) }
 
     @Test func resolvesAgainstNSD() async throws {
-        try await Self.withNSD { (nsd: NSD) async throws in
+        try await Self.withNSD { (nsd: NSDServer) async throws in
             let clock = ManualInstant()
             let resolver = StubResolver(
-                configuration: ResolverConfiguration(nameservers: [Nameserver(.v4(0x7F00_0001), port: nsd.port)],
+                configuration: ResolverConfiguration(nameservers: [nsd.nameserver],
                                                      timeout: .seconds(2), attempts: 2),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton, now: { clock.now })
 
@@ -196,9 +111,9 @@ import NIOPosix
     }
 
     @Test func largeTXTFallsBackToTCP() async throws {
-        try await Self.withNSD { (nsd: NSD) async throws in
+        try await Self.withNSD { (nsd: NSDServer) async throws in
             let resolver = StubResolver(
-                configuration: ResolverConfiguration(nameservers: [Nameserver(.v4(0x7F00_0001), port: nsd.port)]),
+                configuration: ResolverConfiguration(nameservers: [nsd.nameserver]),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             let result = await resolver.lookup(try DNSName("big.example.test"), .txt)
             #expect(result.value?.first?.data == .txt(Self.bigTXTStrings.map { Array($0.utf8) }))
@@ -208,10 +123,10 @@ import NIOPosix
     }
 
     @Test func negativeAnswersFromNSDAreCachedForTheSOAMinimum() async throws {
-        try await Self.withNSD { (nsd: NSD) async throws in
+        try await Self.withNSD { (nsd: NSDServer) async throws in
             let clock = ManualInstant()
             let resolver = StubResolver(
-                configuration: ResolverConfiguration(nameservers: [Nameserver(.v4(0x7F00_0001), port: nsd.port)]),
+                configuration: ResolverConfiguration(nameservers: [nsd.nameserver]),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton, now: { clock.now })
             let missing = try DNSName("missing.example.test")
             let mx2 = try DNSName("mx2.example.test")
