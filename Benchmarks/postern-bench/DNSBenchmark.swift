@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import DNSClient
+import Foundation
 import MailCore
 import NIOPosix
 import TestSupport
@@ -32,6 +33,9 @@ struct DNSBenchmark: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Concurrent lookups (tasks), one round each.")
     var concurrency: [Int] = [1, 16, 64]
 
+    @Option(help: "With --server nsd: also time dnspython (python3-dnspython) doing the uncached sequential lookups, as a reference; path of Benchmarks/reference/dnspython_lookups.py.")
+    var reference: String?
+
     func validate() throws {
         guard names > 0, names <= 60_000, cachedLookups > 0, !concurrency.isEmpty, concurrency.allSatisfy({ $0 > 0 })
         else { throw ValidationError("names 1...60000, lookups and concurrency positive") }
@@ -59,6 +63,7 @@ struct DNSBenchmark: AsyncParsableCommand {
             stop = { await testServer.stop() }
         }
         print("DNS benchmark: server \(server.rawValue) at \(nameserver), \(names) names")
+        var sequentialUncachedRate: Double?
         print("mode      concurrency   lookups    seconds   lookups/s   p50 ms   p99 ms   failures")
         for level in concurrency {
             let uncached = StubResolver(
@@ -67,6 +72,7 @@ struct DNSBenchmark: AsyncParsableCommand {
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             let cold = await measure(resolver: uncached, hosts: hosts, lookups: names, concurrency: level)
             print(cold.line(mode: "uncached", concurrency: level))
+            if level == 1 { sequentialUncachedRate = Double(cold.lookups) / cold.seconds }
 
             let cached = StubResolver(
                 configuration: ResolverConfiguration(nameservers: [nameserver], cacheCapacity: names),
@@ -75,7 +81,32 @@ struct DNSBenchmark: AsyncParsableCommand {
             let warm = await measure(resolver: cached, hosts: hosts, lookups: cachedLookups, concurrency: level)
             print(warm.line(mode: "cached", concurrency: level))
         }
+        if let reference, server == .nsd {
+            await runReference(script: reference, port: nameserver.port, ours: sequentialUncachedRate)
+        }
         await stop()
+    }
+
+    /// Runs the dnspython reference against the same NSD and prints the ratio.
+    func runReference(script: String, port: Int, ours: Double?) async {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("dns-reference-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        do {
+            let process = try SpawnedProcess.spawn("/usr/bin/python3", [script, String(port), String(names), "bench.test"],
+                                                   outputPath: output)
+            while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+            let fields = try String(contentsOfFile: output, encoding: .utf8).split(separator: " ")
+            guard fields.count == 3, let seconds = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)),
+                  let lookups = Double(fields[0]), seconds > 0 else {
+                print("reference: unexpected output: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+                return
+            }
+            let rate = lookups / seconds
+            print("reference dnspython, uncached, concurrency 1: \(format(rate, 0)) lookups/s, failures \(fields[2].trimmingCharacters(in: .whitespacesAndNewlines))")
+            if let ours { print("ratio StubResolver / dnspython (uncached, concurrency 1): \(format(ours / rate, 2))") }
+        } catch {
+            print("reference: \(error)")
+        }
     }
 
     struct Measurement {

@@ -8,7 +8,6 @@ import Synchronization
 final class DNSCache: Sendable {
     struct Entry: Sendable {
         var result: DNSResult<[ResourceRecord]>
-        var stored: ContinuousClock.Instant
         var expires: ContinuousClock.Instant
     }
 
@@ -50,7 +49,7 @@ final class DNSCache: Sendable {
     /// progress").
     func put(_ question: DNSQuestion, _ result: DNSResult<[ResourceRecord]>, ttl: UInt32, now: ContinuousClock.Instant) {
         guard ttl > 0, capacity > 0 else { return }
-        let entry = Entry(result: result, stored: now, expires: now + .seconds(Int64(ttl)))
+        let entry = Entry(result: result, expires: now + .seconds(Int64(ttl)))
         store.withLock { _ = $0.set(question, entry) }
     }
 

@@ -88,3 +88,38 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 }
+
+@Suite struct TextParserRobustnessTests {
+    /// Random text from an alphabet rich in what the parsers treat specially: whatever
+    /// parses prints back to text that parses to the same name.
+    @Test func namesFromRandomText() throws {
+        var random = SeededGenerator(seed: 0x4E414D45)
+        let alphabet = Array("ab-_.\\0123456789 *ü例。xn--Z\u{0}\"")
+        var parsed = 0
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0..<40, using: &random)
+            let text = String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+            guard let name = try? DNSName(text) else { continue }
+            parsed += 1
+            #expect(try DNSName(name.description) == name)
+            #expect(name.wireLength <= DNSName.maxWireLength)
+        }
+        #expect(parsed > 1_000)
+    }
+
+    @Test func resolvConfAndNameserversFromRandomText() {
+        var random = SeededGenerator(seed: 0x52455356)
+        let words = ["nameserver", "options", "timeout:", "attempts:", "trust-ad", "::1", "[", "]", ":", "53",
+                     "127.0.0.1", "#", ";", "\n", " ", "\t", "2001:db8::", "999999999999", "-1", "fe80::1%eth0"]
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0..<30, using: &random))
+                .map { _ in words[Int.random(in: 0..<words.count, using: &random)] }.joined()
+            let configuration = ResolverConfiguration.parseResolvConf(text)
+            #expect(!configuration.nameservers.isEmpty && configuration.nameservers.count <= 3)
+            #expect(configuration.attempts >= 1 && configuration.attempts <= 5)
+            if let nameserver = Nameserver(text) {
+                #expect(Nameserver(nameserver.description) == nameserver)
+            }
+        }
+    }
+}
