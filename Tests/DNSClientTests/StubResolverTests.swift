@@ -178,6 +178,16 @@ import TestSupport
         }
     }
 
+    @Test func retriesWithoutEDNSWhenTheServerRejectsIt() async throws {
+        var zone = TestDNSZone()
+        try zone.a("old.example.org", "192.0.2.4")
+        try zone.behave("old.example.org", .rejectEDNS)
+        try await withServer(zone) { (server: TestDNSServer, resolver: StubResolver) async throws in
+            #expect(await resolver.ipv4(try DNSName("old.example.org")).value == [try ip("192.0.2.4")])
+            #expect(server.queries.map(\.ednsPayloadSize) == [1232, nil])
+        }
+    }
+
     @Test func forgedRepliesAreIgnored() async throws {
         var zone = TestDNSZone()
         try zone.a("target.example.org", "192.0.2.1")
@@ -233,7 +243,8 @@ import TestSupport
     @Test func cancellationEndsTheWaitWithoutLeaking() async throws {
         var zone = TestDNSZone()
         try zone.timeout("silent.example.org")
-        try await withServer(zone, configure: { $0.timeout = .seconds(10) }) { (_: TestDNSServer, resolver: StubResolver) async throws in
+        try await withServer(zone, configure: { $0.timeout = .seconds(10); $0.attempts = 3 }) {
+            (server: TestDNSServer, resolver: StubResolver) async throws in
             let start = ContinuousClock.now
             let name = try DNSName("silent.example.org")
             let task = Task { await resolver.lookup(name, .a) }
@@ -241,6 +252,9 @@ import TestSupport
             task.cancel()
             #expect(await task.value == .temporaryFailure(.cancelled))
             #expect(ContinuousClock.now - start < .seconds(5))
+            // No further attempts after cancellation.
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(server.queries.count == 1)
         }
     }
 

@@ -29,6 +29,9 @@ public struct TestDNSZone: Sendable {
         case spoofFirst
         /// TestDNSServer over UDP only: TC=1 whatever the size, so the client asks over TCP.
         case truncate
+        /// FORMERR without an OPT record to queries that carry one, as servers that predate
+        /// EDNS answer (RFC 6891 §7).
+        case rejectEDNS
     }
 
     /// Records by owner name, in the order added.
@@ -213,6 +216,11 @@ public struct TestDNSZone: Sendable {
             return response
         }
         let behaviours = behaviours(for: question)
+        if behaviours.contains(.rejectEDNS) && query.edns != nil {
+            response.responseCode = .formatError
+            response.edns = nil
+            return response
+        }
         if behaviours.contains(.serverFailure) {
             response.responseCode = .serverFailure
             return response
