@@ -69,6 +69,34 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: standards over injected dependencies
+        .target(name: "DNSClient", dependencies: [
+            "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
+
+        // MARK: composition and test support
+        .target(name: "TestSupport", dependencies: [
+            "DNSClient", "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "postern-bench", dependencies: [
+            "DNSClient", "TestSupport", "MailCore",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/postern-bench", swiftSettings: strict),
+
+        .target(name: "SMTPServer", dependencies: [
+            "MailCore", "SMTPProtocol", "SASL", "NetServer", "Accounts", "DNSClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
@@ -93,6 +121,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "DNSClientTests", dependencies: [
+            "DNSClient", "TestSupport", "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
