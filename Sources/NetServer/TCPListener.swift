@@ -153,7 +153,7 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
         }
     }
 
-    static func info(for channel: any Channel, listener: String) -> ConnectionInfo {
+    public static func info(for channel: any Channel, listener: String) -> ConnectionInfo {
         func ip(_ a: SocketAddress?) -> IPAddress? {
             guard let a else { return nil }
             switch a {

@@ -5,7 +5,7 @@
 
 import Logging
 public import NIOCore
-import SMTPProtocol
+public import SMTPProtocol
 
 public enum SMTPInbound: Sendable {
     /// Time to send the greeting: the greeting delay passed quietly (or there was none).

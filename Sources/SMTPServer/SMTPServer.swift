@@ -7,7 +7,7 @@ public import NIOCore
 import NIOPosix
 public import NIOSSL
 public import ServiceLifecycle
-import SMTPProtocol
+public import SMTPProtocol
 
 /// The certificate in use right now; nil when none is available (STARTTLS not offered).
 public typealias TLSContextSource = @Sendable () -> NIOSSLContext?
