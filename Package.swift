@@ -31,8 +31,16 @@ let package = Package(
         // MARK: pure wire formats and values
         .target(name: "MailCore", swiftSettings: strict),
 
+        // MARK: services
+        .target(
+            name: "Store",
+            dependencies: ["MailCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
