@@ -165,8 +165,8 @@ public struct MailboxSession: Sendable {
             changes.expungedSequenceNumbers = gone.map(\.seq).reversed()
             changes.vanishedUIDs = gone.map(\.uid)
         }
-        if added > 0 || !gone.isEmpty { changes.exists = kept.count }
-        if !reportExpunges || gone.isEmpty { if added == 0 { changes.exists = nil } }
+        // EXPUNGE responses lower the count by themselves (RFC 9051 §7.5.1); EXISTS only
+        // announces growth.
         if added > 0 { changes.exists = kept.count }
         uids = kept
         if snap.keywords != knownKeywords {

@@ -206,7 +206,7 @@ final class MailboxState: @unchecked Sendable {
         let path = self.path
         let slack = limits.directoryClockSlackNanoseconds
         // Taken before the stat calls: a clean verdict must hold for the moment of the stat.
-        let observedAt = context.clock()
+        let observedAt = POSIXFiles.realtimeNanoseconds()
         let newSig: DirectorySignature
         let curSig: DirectorySignature
         do throws(POSIXFailure) {
@@ -236,8 +236,9 @@ final class MailboxState: @unchecked Sendable {
         // cur/ was not read this time (then nothing else could have been missed meanwhile,
         // but for the microseconds of the renames: see the module doc).
         recordedNew = RecordedSignature(signature: newSig, observedAt: observedAt)
+        let beforeAfterStat = POSIXFiles.realtimeNanoseconds()
         if changed.movedIntoCur && !scanCur, let after = try? POSIXFiles.signature(path + "/cur") {
-            recordedCur = RecordedSignature(signature: after, observedAt: context.clock())
+            recordedCur = RecordedSignature(signature: after, observedAt: beforeAfterStat)
         } else if !changed.movedIntoCur {
             recordedCur = RecordedSignature(signature: curSig, observedAt: observedAt)
         } else {
@@ -527,8 +528,9 @@ final class MailboxState: @unchecked Sendable {
         let wasClean = before != nil && recordedCur?.signature == before
             && recordedCur?.isClean(slack: limits.directoryClockSlackNanoseconds) == true
         let value = try body()
+        let observedAt = POSIXFiles.realtimeNanoseconds()
         if wasClean, let after = try? POSIXFiles.signature(curPath) {
-            recordedCur = RecordedSignature(signature: after, observedAt: context.clock())
+            recordedCur = RecordedSignature(signature: after, observedAt: observedAt)
         } else {
             recordedCur = nil
         }
