@@ -16,7 +16,7 @@ extension MailStore {
     /// EDQUOT, `.failed` (451 4.3.0) otherwise, `.tooLarge` beyond `StoreLimits.messageOctets`.
     /// `internalDate` (seconds since 1970) sets the file's mtime, which is INTERNALDATE.
     public func deliver(_ message: [UInt8], to targets: [DeliveryTarget], internalDate: Int64? = nil) async throws(DeliveryError) {
-        let unique = Array(NSOrderedUnique(targets))
+        let unique = Array(orderedUnique(targets))
         guard !unique.isEmpty else { throw .invalidTarget("no recipients") }
         guard message.count <= configuration.limits.messageOctets else { throw .tooLarge }
         let result: Result<Void, DeliveryError> = await withCheckedContinuation { continuation in
@@ -35,8 +35,25 @@ extension MailStore {
 
     /// The blocking part, for callers already on a thread of their own.
     public func deliverBlocking(_ message: [UInt8], to targets: [DeliveryTarget], internalDate: Int64? = nil) throws(DeliveryError) {
-        let maildirs = NSOrderedUnique(targets.map { accountPath($0.account) + ($0.mailbox.isInbox ? "" : "/" + $0.mailbox.directoryName) })
-        guard let first = maildirs.first else { throw .invalidTarget("no recipients") }
+        let maildirs = orderedUnique(targets.map { accountPath($0.account) + ($0.mailbox.isInbox ? "" : "/" + $0.mailbox.directoryName) })
+        guard !maildirs.isEmpty else { throw .invalidTarget("no recipients") }
+        do throws(POSIXFailure) {
+            try deliverOnce(message, to: maildirs, internalDate: internalDate)
+        } catch where error.isNotFound {
+            // A Maildir removed since we last made it (a folder deleted, an account removed
+            // by hand): the cache was cleared; make it again, once.
+            do throws(POSIXFailure) {
+                try deliverOnce(message, to: maildirs, internalDate: internalDate)
+            } catch {
+                throw error.deliveryError
+            }
+        } catch {
+            throw error.deliveryError
+        }
+    }
+
+    private func deliverOnce(_ message: [UInt8], to maildirs: [String], internalDate: Int64?) throws(POSIXFailure) {
+        let first = maildirs[0]
         let name = names.next(size: message.count, virtualSize: MaildirFileName.virtualSize(of: message))
         var made: [String] = []
         do throws(POSIXFailure) {
@@ -70,13 +87,13 @@ extension MailStore {
             for path in made { POSIXFiles.remove(path) }
             // A Maildir removed under us must be made again next time.
             preparedMaildirs.withLock { $0.subtract(maildirs) }
-            throw error.deliveryError
+            throw error
         }
     }
 }
 
 /// Order-preserving de-duplication.
-func NSOrderedUnique<T: Hashable>(_ items: [T]) -> [T] {
+func orderedUnique<T: Hashable>(_ items: [T]) -> [T] {
     var seen = Set<T>()
     return items.filter { seen.insert($0).inserted }
 }

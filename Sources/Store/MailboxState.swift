@@ -336,8 +336,9 @@ final class MailboxState: @unchecked Sendable {
             var ref = item.ref
             return moveToCur(&ref) ? (item.uid, ref) : nil
         }
+        let relocatedUIDs = Set(relocated.map(\.uid))
         files.withLock { table in
-            for (uid, ref) in table.byUID where ref.inNew && seen.contains(uid) && !relocated.contains(where: { $0.uid == uid }) {
+            for (uid, ref) in table.byUID where ref.inNew && seen.contains(uid) && !relocatedUIDs.contains(uid) {
                 movedKnown.append((uid, ref))
             }
         }

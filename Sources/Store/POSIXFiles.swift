@@ -53,28 +53,30 @@ enum POSIXFiles {
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
-    /// mkdir, treating an existing directory as success.
-    static func makeDirectory(_ path: String) throws(POSIXFailure) {
+    /// mkdir, treating an existing directory as success. Returns whether it was created.
+    @discardableResult
+    static func makeDirectory(_ path: String) throws(POSIXFailure) -> Bool {
         if mkdir(path, directoryMode) != 0 {
             let e = errno
-            if e == EEXIST { return }
+            if e == EEXIST { return false }
             throw POSIXFailure(operation: "mkdir", path: path, code: e)
         }
+        return true
     }
 
-    /// Creates a Maildir (the directory and its tmp/ new/ cur/). The parents of `path` are
-    /// created too (account roots under the domain directory).
+    /// Creates a Maildir (the directory and its tmp/ new/ cur/), with missing parents (account
+    /// roots under the domain directory). Every directory in which an entry was created is
+    /// fsynced, so that a message made durable in new/ cannot lose the directory itself.
     static func makeMaildir(_ path: String) throws(POSIXFailure) {
-        try makeDirectories(path)
-        for sub in ["tmp", "new", "cur"] { try makeDirectory(path + "/" + sub) }
-    }
-
-    static func makeDirectories(_ path: String) throws(POSIXFailure) {
+        var created = Set<String>()
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
+            let parent = current.isEmpty ? "/" : current
             current += "/" + component
-            try makeDirectory(current)
+            if try makeDirectory(current) { created.insert(parent) }
         }
+        for sub in ["tmp", "new", "cur"] where try makeDirectory(path + "/" + sub) { created.insert(path) }
+        for dir in created.sorted(by: { $0.count > $1.count }) { try syncDirectory(dir) }
     }
 
     static func exists(_ path: String) -> Bool {

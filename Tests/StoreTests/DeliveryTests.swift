@@ -120,3 +120,16 @@ import Testing
         #expect(files(account.path + "/cur").count == 1 && files(account.path + "/cur")[0].hasSuffix(":2,"))
     }
 }
+
+extension DeliveryTests {
+    @Test func deliveryAfterFolderDeletedRecreatesIt() async throws {
+        let root = TempRoot()
+        let store = root.store()
+        let account = try await store.account(alice)
+        try await store.deliver(message(subject: "1"), to: [DeliveryTarget(account: alice, mailbox: name("Junk"))])
+        try await account.delete(name("Junk"))
+        try await store.deliver(message(subject: "2"), to: [DeliveryTarget(account: alice, mailbox: name("Junk"))])
+        #expect(files(account.path + "/.Junk/new").count == 1)
+        #expect(try await account.status(name("Junk")).messages == 1)
+    }
+}
