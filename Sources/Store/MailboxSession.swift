@@ -217,13 +217,16 @@ public struct MailboxSession: Sendable {
         return (seqs.reversed(), removed.sorted())
     }
 
-    /// COPY / UID COPY into another mailbox of the same account.
+    /// COPY / UID COPY into another mailbox of the same account (RFC 4315 COPYUID data).
+    /// Durable before it returns (destination cur/ fsynced).
     public func copy(uids set: [UInt32], to destination: AccountStore.MailboxHandle) async throws(StoreError) -> CopyResult {
-        let sources = state.copySources(uids: set.filter { sequence(ofUID: $0) != nil }.sorted())
+        let wanted = set.filter { sequence(ofUID: $0) != nil }.sorted()
+        let source = state
         let target = destination.state
-        let uidValidity = target.snapshot.uidValidity
-        let destUIDs = try await target.run { () throws(StoreError) in try target.copyIn(sources) }
-        return CopyResult(uidValidity: uidValidity, sourceUIDs: sources.map(\.info.uid), destinationUIDs: destUIDs)
+        let targetPath = target.path
+        let staged = try await source.run { () throws(StoreError) in try source.stageCopies(uids: wanted, into: targetPath) }
+        let destUIDs = try await target.run { () throws(StoreError) in try target.adoptCopies(staged) }
+        return CopyResult(uidValidity: target.snapshot.uidValidity, sourceUIDs: staged.map(\.info.uid), destinationUIDs: destUIDs)
     }
 
     /// MOVE / UID MOVE (RFC 6851): copy, then expunge the sources (whatever their flags).

@@ -30,13 +30,6 @@ public struct CopyResult: Sendable, Hashable {
     public var destinationUIDs: [UInt32]
 }
 
-/// A message being copied: where its file is and what it carries.
-struct CopySource: Sendable {
-    var path: String
-    var info: MessageInfo
-    var keywordNames: [String]
-    var fileSize: Int?
-}
 
 extension MailboxState {
     /// Resolves keyword names to bits, adding new ones to the table (and to
@@ -71,6 +64,11 @@ extension MailboxState {
 
     // MARK: STORE
 
+    /// Changes flags in the index and in memory, then queues the file renames right behind
+    /// this operation on the mailbox queue (`flushPendingRenames`). The index row keeps the
+    /// file name last seen on disk; while it differs from the flags, the rename is pending, and
+    /// a sync (or a restart after a crash) completes it: a file whose name is still the one we
+    /// last saw follows the index, a file renamed by someone else wins over the index.
     func storeFlags(uids: [UInt32], operation: FlagOperation, flags: MessageFlags, keywords keywordNames: [String],
                     unchangedSince: UInt64?) throws(StoreError) -> StoreResult {
         try checkNotDeleted()
@@ -112,62 +110,17 @@ extension MailboxState {
         }
         guard !planned.isEmpty else { return result }
 
-        // Renames: no fsync per file (Dovecot does not either; flags are not worth a disk
-        // flush each, and a crash leaves either name, both valid).
-        let path = self.path
-        var failure: StoreError?
-        var renamed: [(uid: UInt32, ref: FileRef)] = []
-        renamed.reserveCapacity(planned.count)
-        let refs: [FileRef?] = files.withLock { table in planned.map { table.byUID[$0.info.uid] } }
-        let lostFiles = try changingCur { () throws(StoreError) -> Bool in
-            let curDir: Int32
-            let newDir: Int32
-            do throws(POSIXFailure) {
-                curDir = try POSIXFiles.openDirectory(path + "/cur")
-                newDir = try POSIXFiles.openDirectory(path + "/new")
-            } catch {
-                throw error.storeError
-            }
-            defer {
-                close(curDir)
-                close(newDir)
-            }
-            var lost = false
-            for (i, item) in planned.enumerated() {
-                guard let old = refs[i] else { continue }
-                let info = MaildirFileName.info(flags: item.info.flags, keywords: item.info.keywords)
-                let new = FileRef(base: old.base, info: info, inNew: false)
-                let err = POSIXFiles.renameAt(old.inNew ? newDir : curDir, old.fileName, curDir, new.fileName)
-                if err == 0 {
-                    renamed.append((item.info.uid, new))
-                } else if err == ENOENT {
-                    lost = true
-                } else {
-                    failure = POSIXFailure(operation: "rename", path: path + "/" + old.relativePath, code: err).storeError
-                    break
-                }
-            }
-            return lost
-        }
-        // A file renamed or removed by another program: read cur/ again at the next sync.
-        if lostFiles { invalidateCur() }
-        let renamedUIDs = Dictionary(renamed.map { ($0.uid, $0.ref) }, uniquingKeysWith: { a, _ in a })
-        let applied = planned.filter { renamedUIDs[$0.info.uid] != nil }
-        guard !applied.isEmpty else {
-            if let failure { throw failure }
-            return result
-        }
-
         let mailboxID = id
         let keywordsChanged = table != current.keywords
         let finalTable = table
+        let changes = planned
         try indexing {
             try context.index.pool.write { db in
-                let statement = try db.makeStatement(sql: "UPDATE message SET info = ?, inNew = 0, flags = ?, keywords = ?, modseq = ? WHERE mailboxId = ? AND uid = ?")
-                for item in applied {
+                let statement = try db.makeStatement(sql: "UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailboxId = ? AND uid = ?")
+                for item in changes {
                     statement.setUncheckedArguments([
-                        renamedUIDs[item.info.uid]?.info ?? "", Int64(item.info.flags.rawValue),
-                        Int64(bitPattern: item.info.keywords.bits), Int64(bitPattern: modseq), mailboxID, Int64(item.info.uid),
+                        Int64(item.info.flags.rawValue), Int64(bitPattern: item.info.keywords.bits),
+                        Int64(bitPattern: modseq), mailboxID, Int64(item.info.uid),
                     ])
                     try statement.execute()
                 }
@@ -176,13 +129,8 @@ extension MailboxState {
             }
         }
         if keywordsChanged { writeDovecotKeywords(finalTable) }
-        files.withLock { table in
-            for (uid, ref) in renamed { table.insert(uid, ref) }
-        }
         shared.withLock { state in
-            for item in applied {
-                // The index is still right unless the list changed meanwhile (it cannot: we
-                // are on the queue), but stay safe against a stale position.
+            for item in changes {
                 if item.index < state.snapshot.messages.count, state.snapshot.messages[item.index].uid == item.info.uid {
                     state.snapshot.messages[item.index] = item.info
                 } else if let i = state.snapshot.index(ofUID: item.info.uid) {
@@ -192,10 +140,63 @@ extension MailboxState {
             state.snapshot.highestModseq = modseq
             state.snapshot.keywords = finalTable
         }
-        result.modified = applied.map(\.info)
+        addPendingRenames(changes.map(\.info.uid))
+        queue.async { self.flushPendingRenames() }
+        result.modified = changes.map(\.info)
         notifyObservers()
-        if let failure { throw failure }
         return result
+    }
+
+    /// Renames the files of messages whose flags changed to their new `:2,` names (no fsync
+    /// per file: Dovecot does not either, and a crash leaves a valid name that the next sync
+    /// reconciles), then records the names in one transaction. Runs on the queue.
+    func flushPendingRenames() {
+        let uids = takePendingRenames()
+        guard !uids.isEmpty, !isDeleted else { return }
+        let path = self.path
+        let current = snapshot
+        let refs: [FileRef?] = files.withLock { table in uids.map { table.byUID[$0] } }
+        var renamed: [(uid: UInt32, ref: FileRef)] = []
+        renamed.reserveCapacity(uids.count)
+        var lost = false
+        var failed: [UInt32] = []
+        _ = try? changingCur { () throws(StoreError) in
+            guard let curDir = try? POSIXFiles.openDirectory(path + "/cur") else { failed = uids; return }
+            defer { close(curDir) }
+            let newDir = (try? POSIXFiles.openDirectory(path + "/new")) ?? -1
+            defer { if newDir >= 0 { close(newDir) } }
+            for (uid, ref) in zip(uids, refs) {
+                guard let old = ref, let message = current.message(uid: uid) else { continue }
+                let info = MaildirFileName.info(flags: message.flags, keywords: message.keywords)
+                guard info != old.info || old.inNew else { continue }
+                let new = FileRef(base: old.base, info: info, inNew: false)
+                let err = POSIXFiles.renameAt(old.inNew ? newDir : curDir, old.fileName, curDir, new.fileName)
+                if err == 0 {
+                    renamed.append((uid, new))
+                } else if err == ENOENT {
+                    lost = true  // renamed or removed by another program: the next sync decides
+                } else {
+                    failed.append(uid)  // kept pending; retried at the next sync
+                }
+            }
+        }
+        if lost { invalidateCur() }
+        if !failed.isEmpty { addPendingRenames(failed) }
+        guard !renamed.isEmpty else { return }
+        files.withLock { table in for (uid, ref) in renamed { table.insert(uid, ref) } }
+        let mailboxID = id
+        let done = renamed
+        // If this write fails the rows keep the old names; the next sync sees the new names
+        // as renames of ours (same flags) and records them then.
+        try? indexing {
+            try context.index.pool.write { db in
+                let statement = try db.makeStatement(sql: "UPDATE message SET info = ?, inNew = 0 WHERE mailboxId = ? AND uid = ?")
+                for (uid, ref) in done {
+                    statement.setUncheckedArguments([ref.info, mailboxID, Int64(uid)])
+                    try statement.execute()
+                }
+            }
+        }
     }
 
     // MARK: EXPUNGE
@@ -326,44 +327,82 @@ extension MailboxState {
 
     // MARK: COPY
 
-    /// Hard-links (or, across file systems, copies) the sources into cur/ under new unique
-    /// names, fsyncs cur/ once, and gives them UIDs in the order given.
-    func copyIn(_ sources: [CopySource]) throws(StoreError) -> [UInt32] {
+    /// Source side of COPY/MOVE, on the source mailbox's queue (so file names are current):
+    /// hard-links each message into the destination's tmp/ under a new unique name (a copy
+    /// when links are impossible). Returns what the destination adopts, in UID order.
+    func stageCopies(uids: [UInt32], into destination: String) throws(StoreError) -> [StagedCopy] {
         try checkNotDeleted()
         try loadIfNeeded()
-        guard !sources.isEmpty else { return [] }
+        let current = snapshot
+        let path = self.path
+        let refs = files.withLock { table in uids.map { table.byUID[$0] } }
+        var staged: [StagedCopy] = []
+        do throws(POSIXFailure) {
+            for (uid, ref) in zip(uids, refs) {
+                guard let ref, let info = current.message(uid: uid) else { continue }
+                let fileSize = MaildirFileName.field("S", in: ref.base) ?? info.size
+                let base = context.names.next(size: fileSize, virtualSize: info.size)
+                let source = path + "/" + ref.relativePath
+                let target = destination + "/tmp/" + base
+                do throws(POSIXFailure) {
+                    try POSIXFiles.link(source, target)
+                } catch {
+                    // Another file system, or links not allowed: copy the bytes.
+                    guard error.code == EXDEV || error.code == EPERM || error.code == EMLINK else { throw error }
+                    let bytes = try POSIXFiles.readFile(source, limit: limits.messageOctets)
+                    try POSIXFiles.writeDurably(directory: destination + "/tmp", name: base, bytes: bytes, mtime: info.internalDate)
+                }
+                staged.append(StagedCopy(base: base, info: info, keywordNames: current.keywordNames(info.keywords), fileSize: fileSize))
+            }
+        } catch {
+            for s in staged { POSIXFiles.remove(destination + "/tmp/" + s.base) }
+            throw error.storeError
+        }
+        return staged
+    }
+
+    /// Destination side of COPY/MOVE, on this mailbox's queue: moves the staged files into
+    /// cur/ with their flags, fsyncs cur/ once, and gives UIDs in order.
+    func adoptCopies(_ staged: [StagedCopy]) throws(StoreError) -> [UInt32] {
+        let path = self.path
+        func discard() { for s in staged { POSIXFiles.remove(path + "/tmp/" + s.base) } }
+        do throws(StoreError) {
+            try checkNotDeleted()
+            try loadIfNeeded()
+        } catch {
+            discard()
+            throw error
+        }
+        guard !staged.isEmpty else { return [] }
         let current = snapshot
         var table = current.keywords
-        let path = self.path
         var items: [(FileRef, MessageInfo, Int)] = []
         var uid = current.uidNext
-        var kws: [KeywordSet] = []
-        for source in sources { kws.append(try keywordBits(source.keywordNames, create: true, keywords: &table)) }
+        for s in staged {
+            let kw: KeywordSet
+            do throws(StoreError) {
+                kw = try keywordBits(s.keywordNames, create: true, keywords: &table)
+            } catch {
+                discard()
+                throw error
+            }
+            var info = s.info
+            info.uid = uid
+            info.keywords = kw
+            uid += 1
+            items.append((FileRef(base: s.base, info: MaildirFileName.info(flags: info.flags, keywords: kw), inNew: false), info, s.fileSize))
+        }
+        var moved: [FileRef] = []
         try changingCur { () throws(StoreError) in
             do throws(POSIXFailure) {
-                for (source, kw) in zip(sources, kws) {
-                    let fileSize = source.fileSize ?? source.info.size
-                    let base = context.names.next(size: fileSize, virtualSize: source.info.size)
-                    let ref = FileRef(base: base, info: MaildirFileName.info(flags: source.info.flags, keywords: kw), inNew: false)
-                    let target = path + "/cur/" + ref.fileName
-                    do throws(POSIXFailure) {
-                        try POSIXFiles.link(source.path, target)
-                    } catch {
-                        // Another file system, or links not allowed: copy the bytes.
-                        guard error.code == EXDEV || error.code == EPERM || error.code == EMLINK else { throw error }
-                        let bytes = try POSIXFiles.readFile(source.path, limit: limits.messageOctets)
-                        try POSIXFiles.writeDurably(directory: path + "/tmp", name: base, bytes: bytes, mtime: source.info.internalDate)
-                        try POSIXFiles.rename(path + "/tmp/" + base, target)
-                    }
-                    var info = source.info
-                    info.uid = uid
-                    info.keywords = kw
-                    uid += 1
-                    items.append((ref, info, fileSize))
+                for (ref, _, _) in items {
+                    try POSIXFiles.rename(path + "/tmp/" + ref.base, path + "/cur/" + ref.fileName)
+                    moved.append(ref)
                 }
                 try POSIXFiles.syncDirectory(path + "/cur")
             } catch {
-                for (ref, _, _) in items { POSIXFiles.remove(path + "/cur/" + ref.fileName) }
+                for ref in moved { POSIXFiles.remove(path + "/cur/" + ref.fileName) }
+                discard()
                 throw error.storeError
             }
         }
@@ -375,21 +414,14 @@ extension MailboxState {
         }
         return items.map(\.1.uid)
     }
+}
 
-    /// What COPY needs to know of the given messages of this mailbox (in UID order).
-    func copySources(uids: [UInt32]) -> [CopySource] {
-        let current = snapshot
-        let path = self.path
-        let refs = files.withLock { table in uids.map { table.byUID[$0] } }
-        var sources: [CopySource] = []
-        for (uid, ref) in zip(uids, refs) {
-            guard let ref, let info = current.message(uid: uid) else { continue }
-            sources.append(CopySource(path: path + "/" + ref.relativePath, info: info,
-                                      keywordNames: current.keywordNames(info.keywords),
-                                      fileSize: MaildirFileName.field("S", in: ref.base)))
-        }
-        return sources
-    }
+/// A message linked into a destination's tmp/, waiting for its UID.
+struct StagedCopy: Sendable {
+    var base: String
+    var info: MessageInfo
+    var keywordNames: [String]
+    var fileSize: Int
 }
 
 extension String {

@@ -72,6 +72,15 @@ final class MailboxState: @unchecked Sendable {
     private var recordedCur: RecordedSignature?
     /// Dovecot UIDs to give to files on the first sync after a `dovecot-uidlist` import.
     private var pendingImport: DovecotUIDList?
+    /// Messages whose file name does not carry their flags yet (see `storeFlags`).
+    private var pendingRenames: Set<UInt32> = []
+
+    func addPendingRenames(_ uids: [UInt32]) { pendingRenames.formUnion(uids) }
+    func takePendingRenames() -> [UInt32] {
+        let uids = pendingRenames.sorted()
+        pendingRenames = []
+        return uids
+    }
 
     init(context: AccountContext, id: Int64, name: MailboxName, path: String, uidValidity: UInt32,
          uidNext: UInt32, highestModseq: UInt64, keywords: [String], importing: DovecotUIDList?) {
@@ -183,6 +192,13 @@ final class MailboxState: @unchecked Sendable {
                 return loaded
             }
         }
+        // Flags changed in the index whose rename did not happen (a crash in between): the
+        // next flush renames the files.
+        for m in result.messages {
+            guard let ref = result.files.byUID[m.uid], ref.info.hasPrefix("2,") || ref.info.isEmpty else { continue }
+            let (flags, letters) = MaildirFileName(base: ref.base, info: ref.info).flags()
+            if flags != m.flags || letters.bits != m.keywords.bits & ((1 << 26) - 1) { pendingRenames.insert(m.uid) }
+        }
         shared.withLock { $0.snapshot.messages = result.messages }
         files.withLock { $0 = result.files }
         // Signatures persisted by an earlier process were clean when written (see persist).
@@ -203,6 +219,7 @@ final class MailboxState: @unchecked Sendable {
     func syncOnQueue(moveNewToCur: Bool = true) throws(StoreError) -> Bool {
         try checkNotDeleted()
         try loadIfNeeded()
+        if !pendingRenames.isEmpty { flushPendingRenames() }
         let path = self.path
         let slack = limits.directoryClockSlackNanoseconds
         // Taken before the stat calls: a clean verdict must hold for the moment of the stat.
@@ -342,9 +359,15 @@ final class MailboxState: @unchecked Sendable {
                 movedKnown.append((uid, ref))
             }
         }
+        // Our own moves from new/ to cur/ change where a file is, not its flags (which may be
+        // ahead of the name while a rename is pending).
+        var ownMoves = Set<UInt32>()
         for item in movedKnown {
             var ref = item.ref
-            if moveToCur(&ref), ref != item.ref { relocated.append((item.uid, ref)) }
+            if moveToCur(&ref), ref != item.ref {
+                relocated.append((item.uid, ref))
+                ownMoves.insert(item.uid)
+            }
         }
 
         // 3. Newcomers: stat for size and INTERNALDATE (mtime), order by delivery time.
@@ -378,7 +401,7 @@ final class MailboxState: @unchecked Sendable {
         // 4. Flag changes from renamed files.
         var flagChanges: [(uid: UInt32, flags: MessageFlags, keywords: KeywordSet)] = []
         let letterMask: UInt64 = (1 << 26) - 1
-        for item in relocated {
+        for item in relocated where !ownMoves.contains(item.uid) {
             guard let old = current.message(uid: item.uid) else { continue }
             let (flags, letters) = MaildirFileName(base: item.ref.base, info: item.ref.info).flags()
             let newKeywords = KeywordSet(bits: (letters.bits & letterMask) | (old.keywords.bits & ~letterMask))

@@ -13,15 +13,19 @@ import Testing
         var session = try await account.select(.inbox)
         let result = try await session.store(uids: [1], .add, flags: [.seen, .flagged], keywords: ["$Forwarded", "Work"])
         #expect(result.modified.count == 1)
+        // The renames follow the index on the mailbox queue; a sync waits for them.
+        _ = try await session.poll(sync: true, reportExpunges: true)
         var names = files(account.path + "/cur")
         #expect(names.count == 1 && names[0].hasSuffix(":2,FSab"))
         let keywordsFile = try String(contentsOfFile: account.path + "/dovecot-keywords", encoding: .utf8)
         #expect(keywordsFile == "0 $Forwarded\n1 Work\n")
         // Keywords match case-insensitively; removing one renames again.
         _ = try await session.store(uids: [1], .remove, flags: [.flagged], keywords: ["work"])
+        _ = try await session.poll(sync: true, reportExpunges: true)
         names = files(account.path + "/cur")
         #expect(names[0].hasSuffix(":2,Sa"))
         _ = try await session.store(uids: [1], .replace, flags: [.answered, .draft], keywords: [])
+        _ = try await session.poll(sync: true, reportExpunges: true)
         names = files(account.path + "/cur")
         #expect(names[0].hasSuffix(":2,DR"))
         // And the index agrees after a restart.
@@ -72,5 +76,28 @@ import Testing
             try await session.store(uids: [1], .add, flags: [], keywords: ["c"])
         }
         await #expect(throws: StoreError.self) { try await session.store(uids: [1], .add, flags: [], keywords: ["bad word"]) }
+    }
+}
+
+extension FlagsTests {
+    /// A crash between the index commit and the renames: the next process renames the files
+    /// to match the index; a file renamed meanwhile by another program wins.
+    @Test func pendingRenamesCompleteAfterRestart() async throws {
+        let root = TempRoot()
+        let account = try await root.store().account(alice)
+        for i in 0..<2 { _ = try await account.append(to: .inbox, message: message(subject: "\(i)")) }
+        let cur = account.path + "/cur"
+        let before = files(cur)
+        // Simulate the crash: flags in the index, files untouched.
+        let db = try #require(account.context.index.pool)
+        try await db.write { db in try db.execute(sql: "UPDATE message SET flags = \(MessageFlags.seen.rawValue)") }
+        // Meanwhile mutt flags message 2 itself.
+        try FileManager.default.moveItem(atPath: cur + "/" + before[1], toPath: cur + "/" + before[1] + "F")
+        let reopened = try await root.store().account(alice)
+        var session = try await reopened.select(.inbox)
+        _ = try await session.poll(sync: true, reportExpunges: true)
+        #expect(session.snapshot.message(uid: 1)?.flags == [.seen])
+        #expect(session.snapshot.message(uid: 2)?.flags == [.flagged])
+        #expect(files(cur).map { MaildirFileName($0).info }.sorted() == ["2,F", "2,S"])
     }
 }

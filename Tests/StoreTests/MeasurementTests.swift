@@ -89,7 +89,7 @@ import Testing
 
         start = clock.now
         let afterStore = try await session.poll(sync: true, reportExpunges: true)
-        report.append("  NOOP sync after the STORE: \(Self.ms(clock.now - start))")
+        report.append("  NOOP sync after the STORE (waits for the file renames, then re-reads cur/): \(Self.ms(clock.now - start))")
         #expect(afterStore.isEmpty)
         #expect(files(maildir + "/cur").filter { $0.hasSuffix(":2,F") }.count == count)
         if ProcessInfo.processInfo.environment["POSTERN_STORE_BENCH_QUICK"] != nil {
