@@ -144,6 +144,14 @@ public final class AccountStore: Sendable {
     /// notifications).
     func loadedState(_ name: MailboxName) -> MailboxState? { states.withLock { $0[name] } }
 
+    /// Waits until every queued change (file renames after STORE) is on disk; for shutdown.
+    public func flush() async {
+        let all = states.withLock { Array($0.values) }
+        for state in all {
+            _ = try? await state.run { () throws(StoreError) in state.flushPendingRenames() }
+        }
+    }
+
     // MARK: public operations
 
     /// A handle on an existing mailbox (COPY/MOVE destination: `NO [TRYCREATE]` when this

@@ -101,6 +101,11 @@ public final class MailStore: Sendable {
         }
     }
 
+    /// Completes queued file work of every open account (call before the process exits).
+    public func flush() async {
+        for account in accounts.withLock({ Array($0.values) }) { await account.flush() }
+    }
+
     /// Wakes IDLE sessions of a mailbox that got mail (delivery does not touch the index).
     func notifyDelivered(_ target: DeliveryTarget) {
         let account = accounts.withLock { $0[target.account.canonical] }

@@ -116,13 +116,16 @@ extension MailboxState {
         let changes = planned
         try indexing {
             try context.index.pool.write { db in
-                let statement = try db.makeStatement(sql: "UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailboxId = ? AND uid = ?")
+                let statement = RawStatement(try db.makeStatement(sql: "UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE mailboxId = ? AND uid = ?"))
+                defer { statement.reset() }
                 for item in changes {
-                    statement.setUncheckedArguments([
-                        Int64(item.info.flags.rawValue), Int64(bitPattern: item.info.keywords.bits),
-                        Int64(bitPattern: modseq), mailboxID, Int64(item.info.uid),
-                    ])
-                    try statement.execute()
+                    statement.reset()
+                    statement.bind(1, Int64(item.info.flags.rawValue))
+                    statement.bind(2, Int64(bitPattern: item.info.keywords.bits))
+                    statement.bind(3, Int64(bitPattern: modseq))
+                    statement.bind(4, mailboxID)
+                    statement.bind(5, Int64(item.info.uid))
+                    try statement.run()
                 }
                 try db.execute(sql: "UPDATE mailbox SET highestModseq = ? WHERE id = ?", arguments: [Int64(bitPattern: modseq), mailboxID])
                 if keywordsChanged { try saveKeywords(finalTable, db: db) }
@@ -190,10 +193,14 @@ extension MailboxState {
         // as renames of ours (same flags) and records them then.
         try? indexing {
             try context.index.pool.write { db in
-                let statement = try db.makeStatement(sql: "UPDATE message SET info = ?, inNew = 0 WHERE mailboxId = ? AND uid = ?")
+                let statement = RawStatement(try db.makeStatement(sql: "UPDATE message SET info = ?, inNew = 0 WHERE mailboxId = ? AND uid = ?"))
+                defer { statement.reset() }
                 for (uid, ref) in done {
-                    statement.setUncheckedArguments([ref.info, mailboxID, Int64(uid)])
-                    try statement.execute()
+                    statement.reset()
+                    statement.bind(1, ref.info)
+                    statement.bind(2, mailboxID)
+                    statement.bind(3, Int64(uid))
+                    try statement.run()
                 }
             }
         }
@@ -297,7 +304,13 @@ extension MailboxState {
         let uidNext = (items.map(\.1.uid).max() ?? previous.uidNext - 1) + 1
         let keywordsChanged = table != previous.keywords
         try indexing {
-            try context.index.pool.write { db in
+            // APPENDUID/COPYUID are promises to the client: this commit is fsynced (FULL),
+            // unlike the rest of the index (NORMAL), so an OS crash cannot give the same UIDs
+            // to other messages later.
+            try context.index.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                try db.inTransaction {
                 let statement = try db.makeStatement(sql: """
                     INSERT INTO message (mailboxId, uid, base, info, inNew, flags, keywords, modseq, internalDate, size, fileSize)
                     VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
@@ -312,6 +325,8 @@ extension MailboxState {
                 try db.execute(sql: "UPDATE mailbox SET uidNext = ?, highestModseq = ? WHERE id = ?",
                                arguments: [Int64(uidNext), Int64(bitPattern: modseq), mailboxID])
                 if keywordsChanged { try saveKeywords(table, db: db) }
+                return .commit
+                }
             }
         }
         if keywordsChanged { writeDovecotKeywords(table) }

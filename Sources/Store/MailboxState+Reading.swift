@@ -1,5 +1,6 @@
 // Reading messages, cached blobs, and search through the index.
 
+import Dispatch
 import Foundation
 import GRDB
 #if canImport(Glibc)
@@ -196,13 +197,22 @@ extension MailboxState {
             guard !pending.isEmpty else { break }
             let state = self
             try await runBlocking(on: context.workQueue) { () throws(StoreError) in
-                var results: [(UInt32, MessageAnalysis?)] = []
-                for uid in pending {
-                    // A file that cannot be read now (expunged meanwhile) is marked analysed
-                    // with nothing; if the message still exists a rebuild will retry it.
-                    let bytes = try? state.openMessage(uid: uid).readAll()
-                    results.append((uid, bytes.map { analyzer.analyze($0) }))
+                // Reading and parsing in parallel (the analyser is pure and Sendable); the
+                // index write after it is one transaction. A file that cannot be read now
+                // (expunged meanwhile) is marked analysed with nothing.
+                var analyses = [MessageAnalysis?](repeating: nil, count: pending.count)
+                let workers = min(limits.analysisThreads, max(1, pending.count / 16))
+                analyses.withUnsafeMutableBufferPointer { buffer in
+                    nonisolated(unsafe) let out = buffer
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        var i = worker
+                        while i < pending.count {
+                            if let bytes = try? state.openMessage(uid: pending[i]).readAll() { out[i] = analyzer.analyze(bytes) }
+                            i += workers
+                        }
+                    }
                 }
+                let results = Array(zip(pending, analyses))
                 try indexing {
                     try pool.write { db in
                         let exists = try db.makeStatement(sql: "SELECT 1 FROM message WHERE mailboxId = ? AND uid = ?")

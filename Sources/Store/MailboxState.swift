@@ -174,21 +174,27 @@ final class MailboxState: @unchecked Sendable {
                     loaded.newSig = row[0]
                     loaded.curSig = row[1]
                 }
-                let cursor = try Row.fetchCursor(db, sql: """
+                let statement = RawStatement(try db.makeStatement(sql: """
                     SELECT uid, base, info, inNew, flags, keywords, modseq, internalDate, size
                     FROM message WHERE mailboxId = ? ORDER BY uid
-                    """, arguments: [mailboxID])
-                while let row = try cursor.next() {
-                    let uid = UInt32(truncatingIfNeeded: row[0] as Int64)
+                    """))
+                statement.bind(1, mailboxID)
+                let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM message WHERE mailboxId = ?", arguments: [mailboxID]) ?? 0
+                loaded.messages.reserveCapacity(count)
+                loaded.files.byUID.reserveCapacity(count)
+                loaded.files.byBase.reserveCapacity(count)
+                while try statement.step() {
+                    let uid = UInt32(truncatingIfNeeded: statement.int64(0))
                     loaded.messages.append(MessageInfo(
                         uid: uid,
-                        flags: MessageFlags(rawValue: UInt8(truncatingIfNeeded: row[4] as Int64)),
-                        keywords: KeywordSet(bits: UInt64(bitPattern: row[5] as Int64)),
-                        modseq: UInt64(bitPattern: row[6] as Int64),
-                        internalDate: row[7],
-                        size: row[8]))
-                    loaded.files.insert(uid, FileRef(base: row[1], info: row[2], inNew: row[3]))
+                        flags: MessageFlags(rawValue: UInt8(truncatingIfNeeded: statement.int64(4))),
+                        keywords: KeywordSet(bits: UInt64(bitPattern: statement.int64(5))),
+                        modseq: UInt64(bitPattern: statement.int64(6)),
+                        internalDate: statement.int64(7),
+                        size: Int(statement.int64(8))))
+                    loaded.files.insert(uid, FileRef(base: statement.text(1), info: statement.text(2), inNew: statement.int64(3) != 0))
                 }
+                statement.reset()
                 return loaded
             }
         }
@@ -370,17 +376,27 @@ final class MailboxState: @unchecked Sendable {
             }
         }
 
-        // 3. Newcomers: stat for size and INTERNALDATE (mtime), order by delivery time.
+        // 3. Newcomers: stat for size and INTERNALDATE (mtime), order by delivery time. The
+        // stat calls (the bulk of a first sync) run on several threads: lookups in one
+        // directory do not serialise in the kernel the way renames do.
         var unknownLetters = false
-        var additions: [NewMessage] = []
-        additions.reserveCapacity(newcomers.count)
+        var placed: [FileRef] = []
+        placed.reserveCapacity(newcomers.count)
+        var placedNames: [MaildirFileName] = []
+        placedNames.reserveCapacity(newcomers.count)
         for f in newcomers {
             var ref = FileRef(base: f.name.base, info: f.name.info, inNew: f.inNew)
             guard moveToCur(&ref) else { continue }
-            let dirFD = ref.inNew ? newDir : curDir
-            guard let stat = POSIXFiles.fileInfo(directory: dirFD, name: ref.fileName) else { continue }
+            placed.append(ref)
+            placedNames.append(f.name)
+        }
+        let stats = Self.statAll(placed, newDir: newDir, curDir: curDir)
+        var additions: [NewMessage] = []
+        additions.reserveCapacity(placed.count)
+        for (i, ref) in placed.enumerated() {
+            guard let stat = stats[i] else { continue }  // gone meanwhile
             let size: Int
-            if let w = f.name.virtualSize {
+            if let w = placedNames[i].virtualSize {
                 size = w
             } else if let bytes = try? POSIXFiles.readFile(path + "/" + ref.relativePath, limit: limits.messageOctets) {
                 size = MaildirFileName.virtualSize(of: bytes)
@@ -388,11 +404,11 @@ final class MailboxState: @unchecked Sendable {
                 size = stat.size
             }
             let (flags, letters) = MaildirFileName(base: ref.base, info: ref.info).flags()
-            if letters.indices.contains(where: { $0 >= keywords.count || keywords[$0].isEmpty }) { unknownLetters = true }
+            if !letters.isEmpty, letters.indices.contains(where: { $0 >= keywords.count || keywords[$0].isEmpty }) { unknownLetters = true }
             additions.append(NewMessage(
                 ref: ref,
                 info: MessageInfo(uid: 0, flags: flags, keywords: letters, modseq: 0, internalDate: stat.mtime, size: size),
-                order: (f.name.timePrefix, ref.base)))
+                order: (placedNames[i].timePrefix, ref.base)))
         }
         if unknownLetters || relocated.contains(where: { !MaildirFileName(base: $0.ref.base, info: $0.ref.info).flags().1.isEmpty }) {
             mergeDovecotKeywords(into: &keywords)
@@ -444,17 +460,25 @@ final class MailboxState: @unchecked Sendable {
         try indexing {
             try context.index.pool.write { db in
                 if !additionsCopy.isEmpty {
-                    let insert = try db.makeStatement(sql: """
+                    let insert = RawStatement(try db.makeStatement(sql: """
                         INSERT OR REPLACE INTO message (mailboxId, uid, base, info, inNew, flags, keywords, modseq, internalDate, size, fileSize)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
+                        """))
+                    defer { insert.reset() }
                     for a in additionsCopy {
-                        insert.setUncheckedArguments([
-                            mailboxID, Int64(a.info.uid), a.ref.base, a.ref.info, a.ref.inNew, Int64(a.info.flags.rawValue),
-                            Int64(bitPattern: a.info.keywords.bits), Int64(bitPattern: modseq), a.info.internalDate,
-                            a.info.size, MaildirFileName.field("S", in: a.ref.base) ?? a.info.size,
-                        ])
-                        try insert.execute()
+                        insert.reset()
+                        insert.bind(1, mailboxID)
+                        insert.bind(2, Int64(a.info.uid))
+                        insert.bind(3, a.ref.base)
+                        insert.bind(4, a.ref.info)
+                        insert.bind(5, a.ref.inNew ? 1 : 0)
+                        insert.bind(6, Int64(a.info.flags.rawValue))
+                        insert.bind(7, Int64(bitPattern: a.info.keywords.bits))
+                        insert.bind(8, Int64(bitPattern: modseq))
+                        insert.bind(9, a.info.internalDate)
+                        insert.bind(10, Int64(a.info.size))
+                        insert.bind(11, Int64(MaildirFileName.field("S", in: a.ref.base) ?? a.info.size))
+                        try insert.run()
                     }
                 }
                 if !relocatedCopy.isEmpty {
@@ -481,6 +505,10 @@ final class MailboxState: @unchecked Sendable {
 
         // 7. Publish.
         files.withLock { table in
+            if !additionsCopy.isEmpty {
+                table.byUID.reserveCapacity(table.byUID.count + additionsCopy.count)
+                table.byBase.reserveCapacity(table.byBase.count + additionsCopy.count)
+            }
             for uid in expungedCopy { table.remove(uid) }
             for item in relocatedCopy { table.insert(item.uid, item.ref) }
             for a in additionsCopy { table.insert(a.info.uid, a.ref) }
@@ -512,6 +540,26 @@ final class MailboxState: @unchecked Sendable {
         }
         result.any = true
         return result
+    }
+
+    /// fstatat for every file, split over a few threads for large batches.
+    static func statAll(_ refs: [FileRef], newDir: Int32, curDir: Int32) -> [(size: Int, mtime: Int64)?] {
+        var results = [(size: Int, mtime: Int64)?](repeating: nil, count: refs.count)
+        let chunks = refs.count >= 4096 ? 4 : 1
+        let chunkSize = (refs.count + chunks - 1) / max(chunks, 1)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = chunk * chunkSize
+                let end = min(refs.count, start + chunkSize)
+                guard start < end else { return }
+                for i in start..<end {
+                    let ref = refs[i]
+                    out[i] = POSIXFiles.fileInfo(directory: ref.inNew ? newDir : curDir, name: ref.fileName)
+                }
+            }
+        }
+        return results
     }
 
     /// Deletes message rows and what hangs off them, leaving RFC 7162 tombstones.

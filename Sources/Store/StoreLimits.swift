@@ -22,6 +22,8 @@ public struct StoreLimits: Sendable, Hashable {
     public var dovecotUIDListOctets = 256 * 1024 * 1024
     /// Messages analysed (read, parsed for search) in one batch of the background indexer.
     public var textIndexBatch = 500
+    /// Threads reading and analysing messages for the search index at once.
+    public var analysisThreads = 2
     /// Text per message given to the full-text index; longer text is cut (bodies of huge
     /// attachments are not worth indexing).
     public var textIndexOctetsPerMessage = 512 * 1024

@@ -87,12 +87,12 @@ extension FlagsTests {
         let account = try await root.store().account(alice)
         for i in 0..<2 { _ = try await account.append(to: .inbox, message: message(subject: "\(i)")) }
         let cur = account.path + "/cur"
-        let before = files(cur)
+        let second = try #require(try await account.select(.inbox).state.files.withLock { $0.byUID[2] })
         // Simulate the crash: flags in the index, files untouched.
         let db = try #require(account.context.index.pool)
         try await db.write { db in try db.execute(sql: "UPDATE message SET flags = \(MessageFlags.seen.rawValue)") }
         // Meanwhile mutt flags message 2 itself.
-        try FileManager.default.moveItem(atPath: cur + "/" + before[1], toPath: cur + "/" + before[1] + "F")
+        try FileManager.default.moveItem(atPath: cur + "/" + second.fileName, toPath: cur + "/" + second.fileName + "F")
         let reopened = try await root.store().account(alice)
         var session = try await reopened.select(.inbox)
         _ = try await session.poll(sync: true, reportExpunges: true)

@@ -94,6 +94,7 @@ import Testing
         #expect(files(maildir + "/cur").filter { $0.hasSuffix(":2,F") }.count == count)
         if ProcessInfo.processInfo.environment["POSTERN_STORE_BENCH_QUICK"] != nil {
             _ = try await session.store(uids: session.uids, .remove, flags: [.flagged])
+            _ = try await session.poll(sync: true, reportExpunges: true)  // waits for the renames
             print(report.joined(separator: "\n"))
             return
         }

@@ -36,18 +36,29 @@ func files(_ dir: String) -> [String] {
 }
 
 /// A minimal analyser for tests: header fields by name, header and body text split at the
-/// first empty line. (The real one is built on the MIME parser.)
+/// first empty line, bytes scanned once. (The real one is built on the MIME parser.)
 struct TestAnalyzer: MessageAnalyzer {
     func analyze(_ message: [UInt8]) -> MessageAnalysis {
-        let text = String(decoding: message, as: UTF8.self)
-        let parts = text.components(separatedBy: "\n\n")
-        let header = parts.first ?? ""
-        let body = parts.dropFirst().joined(separator: "\n\n")
-        var a = MessageAnalysis(headerText: header, bodyText: body)
-        for line in header.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            switch line[..<colon].lowercased() {
+        var split = message.count
+        var i = 0
+        while i + 1 < message.count {
+            if message[i] == 0x0A && (message[i + 1] == 0x0A || (message[i + 1] == 0x0D && i + 2 < message.count && message[i + 2] == 0x0A)) {
+                split = i + 1
+                break
+            }
+            i += 1
+        }
+        let header = message[..<split]
+        let body = split < message.count ? message[split...] : []
+        var a = MessageAnalysis(headerText: String(decoding: header, as: UTF8.self), bodyText: String(decoding: body, as: UTF8.self))
+        for line in header.split(separator: 0x0A) {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            var valueStart = colon + 1
+            while valueStart < line.endIndex, line[valueStart] == 0x20 { valueStart += 1 }
+            var valueEnd = line.endIndex
+            if valueEnd > valueStart, line[valueEnd - 1] == 0x0D { valueEnd -= 1 }
+            let value = String(decoding: line[valueStart..<valueEnd], as: UTF8.self)
+            switch String(decoding: line[..<colon], as: UTF8.self).lowercased() {
             case "subject": a.subject = value
             case "from": a.from = value
             case "to": a.to = value
