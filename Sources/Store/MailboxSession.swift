@@ -242,15 +242,19 @@ public struct MailboxSession: Sendable {
 
     // MARK: message content and caches
 
-    /// The message file opened read-only (read it once, in pieces if large).
-    public func openMessage(uid: UInt32) throws(StoreError) -> MessageFile {
-        try state.openMessage(uid: uid)
+    /// The message file opened read-only (read it once, in pieces if large). Opening runs off
+    /// the concurrency pool: when the file was just renamed it waits for the mailbox queue.
+    public func openMessage(uid: UInt32) async throws(StoreError) -> MessageFile {
+        let state = self.state
+        return try await runBlocking(on: state.context.workQueue) { () throws(StoreError) in try state.openMessage(uid: uid) }
     }
 
     /// The whole message.
     public func messageBytes(uid: UInt32) async throws(StoreError) -> [UInt8] {
-        let file = try state.openMessage(uid: uid)
-        return try await runBlocking(on: state.context.workQueue) { () throws(StoreError) in try file.readAll() }
+        let state = self.state
+        return try await runBlocking(on: state.context.workQueue) { () throws(StoreError) in
+            try state.openMessage(uid: uid).readAll()
+        }
     }
 
     public func cachedBlobs(uids wanted: [UInt32]) async throws(StoreError) -> [UInt32: CachedBlobs] {

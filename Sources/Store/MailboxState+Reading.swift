@@ -215,7 +215,8 @@ extension MailboxState {
                 let results = Array(zip(pending, analyses))
                 try indexing {
                     try pool.write { db in
-                        let exists = try db.makeStatement(sql: "SELECT 1 FROM message WHERE mailboxId = ? AND uid = ?")
+                        // Still there and not analysed by a concurrent run: each message is indexed once.
+                        let exists = try db.makeStatement(sql: "SELECT 1 FROM message WHERE mailboxId = ? AND uid = ? AND analyzed = 0")
                         let cache = try db.makeStatement(sql: """
                             INSERT INTO messageCache (mailboxId, uid, envelope, bodyStructure, subject, fromText, toText, ccText, bccText, dateText)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -225,7 +226,7 @@ extension MailboxState {
                                 subject = excluded.subject, fromText = excluded.fromText, toText = excluded.toText,
                                 ccText = excluded.ccText, bccText = excluded.bccText, dateText = excluded.dateText
                             """)
-                        let text = try db.makeStatement(sql: "INSERT OR REPLACE INTO messageText (rowid, header, body) VALUES (?, ?, ?)")
+                        let text = try db.makeStatement(sql: "INSERT INTO messageText (rowid, header, body) VALUES (?, ?, ?)")
                         let mark = try db.makeStatement(sql: "UPDATE message SET analyzed = 1 WHERE mailboxId = ? AND uid = ?")
                         for (uid, analysis) in results {
                             exists.setUncheckedArguments([mailboxID, Int64(uid)])

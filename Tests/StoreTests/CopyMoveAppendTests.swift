@@ -75,3 +75,39 @@ import Testing
         #expect(try await account.status(name("Trash")).messages == 2)
     }
 }
+
+extension CopyMoveAppendTests {
+    @Test func openedFilesSurviveRenamesAndExpunge() async throws {
+        let root = TempRoot()
+        let account = try await root.store().account(alice)
+        let bytes = message(subject: "read me", body: String(repeating: "line of text\n", count: 100))
+        _ = try await account.append(to: .inbox, message: bytes)
+        var session = try await account.select(.inbox)
+        let file = try await session.openMessage(uid: 1)
+        #expect(file.size == bytes.count)
+        _ = try await session.store(uids: [1], .add, flags: [.seen, .deleted])
+        _ = try await session.poll(sync: true, reportExpunges: true)  // renamed by now
+        #expect(try file.read(offset: 0, count: 5) == Array(bytes[0..<5]))
+        // A reader that opens after the rename finds the new name.
+        #expect(try await session.messageBytes(uid: 1) == bytes)
+        _ = try await session.expunge()
+        #expect(try file.read(offset: 10, count: 20) == Array(bytes[10..<30]))
+        #expect(try file.read(offset: bytes.count - 3, count: 100) == Array(bytes[(bytes.count - 3)...]))
+        #expect(try file.read(offset: bytes.count, count: 1).isEmpty)
+        await #expect(throws: StoreError.self) { try await session.openMessage(uid: 1) }
+        #expect(files(account.path + "/cur").isEmpty)
+    }
+
+    @Test func concurrentSearchesIndexEachMessageOnce() async throws {
+        let root = TempRoot()
+        let account = try await root.store().account(alice)
+        for i in 0..<40 { _ = try await account.append(to: .inbox, message: message(subject: "s\(i)", body: "common words \(i)\n")) }
+        let session = try await account.select(.inbox)
+        async let a = session.search(text: "common", scope: .body)
+        async let b = session.search(text: "common", scope: .body)
+        let (ra, rb) = try await (a, b)
+        #expect(ra.count == 40 && rb.count == 40)
+        let rows = try await account.context.index.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM messageText") }
+        #expect(rows == 40)
+    }
+}
