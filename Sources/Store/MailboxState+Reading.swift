@@ -184,17 +184,22 @@ extension MailboxState {
         let pool = context.index.pool
         let limits = self.limits
         var done = 0
+        // Walks the primary key upwards from the last UID seen (no index on `analyzed`: it
+        // would cost every insert of a first sync more than it saves here).
+        var after: Int64 = 0
         while done < maxMessages {
             let batch = min(limits.textIndexBatch, maxMessages - done)
+            let from = after
             let pending: [UInt32] = try await runBlocking(on: context.workQueue) { () throws(StoreError) in
                 try indexing {
                     try pool.read { db in
-                        try Int64.fetchAll(db, sql: "SELECT uid FROM message WHERE mailboxId = ? AND analyzed = 0 ORDER BY uid LIMIT ?",
-                                           arguments: [mailboxID, batch]).map { UInt32(truncatingIfNeeded: $0) }
+                        try Int64.fetchAll(db, sql: "SELECT uid FROM message WHERE mailboxId = ? AND uid > ? AND analyzed = 0 ORDER BY uid LIMIT ?",
+                                           arguments: [mailboxID, from, batch]).map { UInt32(truncatingIfNeeded: $0) }
                     }
                 }
             }
-            guard !pending.isEmpty else { break }
+            guard let last = pending.last else { break }
+            after = Int64(last)
             let state = self
             try await runBlocking(on: context.workQueue) { () throws(StoreError) in
                 // Reading and parsing in parallel (the analyser is pure and Sendable); the
