@@ -89,7 +89,7 @@ extension FlagsTests {
         let cur = account.path + "/cur"
         let second = try #require(try await account.select(.inbox).state.files.withLock { $0.byUID[2] })
         // Simulate the crash: flags in the index, files untouched.
-        let db = try #require(account.context.index.pool)
+        let db = account.context.index.pool
         try await db.write { db in try db.execute(sql: "UPDATE message SET flags = \(MessageFlags.seen.rawValue)") }
         // Meanwhile mutt flags message 2 itself.
         try FileManager.default.moveItem(atPath: cur + "/" + second.fileName, toPath: cur + "/" + second.fileName + "F")
