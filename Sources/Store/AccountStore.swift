@@ -93,17 +93,20 @@ public final class AccountStore: Sendable {
                     keywords.append(keyword)
                 }
             }
+            // Imported UIDs are reserved at once: an APPEND before the first sync must not
+            // take one of them.
+            let uidNext = imported?.nextUID ?? 1
             let id: Int64 = try indexing {
                 try context.index.pool.write { db in
                     try db.execute(sql: """
                         INSERT INTO mailbox (name, uidValidity, uidNext, highestModseq, specialUse, keywords)
-                        VALUES (?, ?, 1, 1, ?, ?)
-                        """, arguments: [name.name, Int64(uidValidity), specialUse?.rawValue, keywords.joined(separator: "\n")])
+                        VALUES (?, ?, ?, 1, ?, ?)
+                        """, arguments: [name.name, Int64(uidValidity), Int64(uidNext), specialUse?.rawValue, keywords.joined(separator: "\n")])
                     return db.lastInsertedRowID
                 }
             }
             state = MailboxState(context: context, id: id, name: name, path: path, uidValidity: uidValidity,
-                                 uidNext: 1, highestModseq: 1, keywords: keywords, importing: imported)
+                                 uidNext: uidNext, highestModseq: 1, keywords: keywords, importing: imported)
         }
         states.withLock { $0[name] = state }
         return state
