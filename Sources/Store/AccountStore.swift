@@ -41,7 +41,7 @@ public final class AccountStore: Sendable {
                 } catch {
                     throw error.storeError
                 }
-                _ = try stateOnQueue(name, specialUse: use, create: true)
+                _ = try stateOnQueue(name, specialUse: use)
             }
         }
     }
@@ -50,7 +50,7 @@ public final class AccountStore: Sendable {
 
     /// The shared state of an existing mailbox (a Maildir++ folder on disk), registering it in
     /// the index on first sight. Runs on the account queue.
-    private func stateOnQueue(_ name: MailboxName, specialUse: SpecialUse? = nil, create: Bool = false) throws(StoreError) -> MailboxState {
+    private func stateOnQueue(_ name: MailboxName, specialUse: SpecialUse? = nil) throws(StoreError) -> MailboxState {
         if let state = states.withLock({ $0[name] }), !state.isDeleted { return state }
         let path = context.path(of: name)
         guard POSIXFiles.isDirectory(path + "/cur") else { throw .nonexistent(name.name) }
@@ -61,7 +61,7 @@ public final class AccountStore: Sendable {
                                  arguments: [name.name]).map { row in
                     RowData(id: row[0], uidValidity: UInt32(truncatingIfNeeded: row[1] as Int64), uidNext: UInt32(truncatingIfNeeded: row[2] as Int64),
                             modseq: UInt64(bitPattern: row[3] as Int64),
-                            keywords: (row[4] as String).split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { _ in true },
+                            keywords: (row[4] as String).split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
                             use: row[5])
                 }
             }
@@ -266,7 +266,7 @@ public final class AccountStore: Sendable {
             } catch {
                 throw error.storeError
             }
-            _ = try self.stateOnQueue(name, specialUse: specialUse, create: true)
+            _ = try self.stateOnQueue(name, specialUse: specialUse)
         }
     }
 

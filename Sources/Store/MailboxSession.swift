@@ -1,4 +1,22 @@
 // One IMAP session's view of its selected mailbox (RFC 9051 §2.3.1.2 sequence numbers).
+//
+// How the IMAP layer drives it:
+//   SELECT/EXAMINE   `account.select(name, readOnly:)` (syncs), then FLAGS from
+//                    `snapshot.definedKeywords`, EXISTS `count`, UIDVALIDITY/UIDNEXT/
+//                    HIGHESTMODSEQ from `snapshot`.
+//   after a command  `poll(sync: false, reportExpunges: <command allows it>)`; send, in this
+//                    order, the EXPUNGEs (`expungedSequenceNumbers`, or VANISHED `vanishedUIDs`),
+//                    EXISTS (`exists`), then FETCH FLAGS (`flagUpdates`, sequence numbers valid
+//                    after the expunges), and FLAGS again when `keywordsChanged`.
+//   NOOP/CHECK/IDLE  `poll(sync: true, ...)`; IDLE waits on `notifications` (deliveries and
+//                    other sessions of this process) and also polls every second or two for
+//                    changes made by other programs (mutt, a Dovecot sharing the Maildir).
+//   FETCH            `messages(uids:)` / `allMessages()` from memory; bodies through
+//                    `openMessage`/`messageBytes`; ENVELOPE/BODYSTRUCTURE through
+//                    `cachedBlobs`/`setCachedBlobs`.
+//   SEARCH           flags, dates, sizes, MODSEQ in memory from `allMessages()`; FROM/TO/CC/
+//                    BCC/SUBJECT through `search(header:contains:)`; TEXT/BODY through
+//                    `search(text:scope:)` (FTS5, word-based; see FullTextQuery).
 // The message list itself is shared (MailboxState); a session keeps only its sequence-number
 // mapping (the UIDs it has announced, in order), the highest mod-sequence it has reported,
 // and the mod-sequences of its own STOREs, so that `poll` returns exactly the untagged

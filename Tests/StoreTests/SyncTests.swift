@@ -77,7 +77,7 @@ import Testing
     @Test(arguments: [false, true])
     func lostOrCorruptIndexIsRebuiltWithNewUIDValidity(corrupt: Bool) async throws {
         let root = TempRoot()
-        let times = Clock2()
+        let times = FrozenClock()
         var oldValidity: UInt32 = 0
         do {
             let account = try await root.store(clock: times.clock).account(alice)
@@ -145,6 +145,6 @@ import Testing
 }
 
 /// A clock frozen at one second (UIDVALIDITY must still move forward).
-final class Clock2: Sendable {
+final class FrozenClock: Sendable {
     let clock: StoreClock = { 1_800_000_000 * 1_000_000_000 }
 }
