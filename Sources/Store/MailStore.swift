@@ -19,7 +19,8 @@
 // IDLE, STATUS); when it is lost or corrupt it is rebuilt and UIDVALIDITY changes. UIDs only
 // grow (UIDNEXT is committed with the messages that used it). A known race, as in Dovecot:
 // when our own renames into cur/ happen while another program changes cur/ in the same
-// instant, that change is seen at the next change of cur/ rather than at once.
+// instant, that change is seen at the next change of cur/, or at the periodic full read
+// (StoreLimits.curRereadIntervalNanoseconds), rather than at once.
 
 import Dispatch
 public import MailCore

@@ -72,6 +72,8 @@ final class MailboxState: @unchecked Sendable {
     private var recordedCur: RecordedSignature?
     /// Dovecot UIDs to give to files on the first sync after a `dovecot-uidlist` import.
     private var pendingImport: DovecotUIDList?
+    /// When cur/ was last read in full (CLOCK_REALTIME ns); loading from the index counts.
+    private var lastCurRead: Int64 = POSIXFiles.realtimeNanoseconds()
     /// Messages whose file name does not carry their flags yet (see `storeFlags`).
     private var pendingRenames: Set<UInt32> = []
 
@@ -240,7 +242,10 @@ final class MailboxState: @unchecked Sendable {
             throw error.storeError
         }
         let scanNew = recordedNew?.signature != newSig || recordedNew?.isClean(slack: slack) != true
+        // A full read of cur/ now and then closes the window in which our own renames could
+        // have hidden another program's change (see the module doc).
         let scanCur = recordedCur?.signature != curSig || recordedCur?.isClean(slack: slack) != true
+            || observedAt - lastCurRead > limits.curRereadIntervalNanoseconds
         guard scanNew || scanCur else { return false }
 
         var found: [Found] = []
@@ -254,6 +259,7 @@ final class MailboxState: @unchecked Sendable {
         } catch {
             throw error.storeError
         }
+        if scanCur { lastCurRead = observedAt }
         let changed = try apply(found: found, scannedNew: scanNew, scannedCur: scanCur, moveNewToCur: moveNewToCur)
         // Record what we saw before reading; our own renames into cur/ are adopted only when
         // cur/ was not read this time (then nothing else could have been missed meanwhile,

@@ -30,6 +30,9 @@ public struct StoreLimits: Sendable, Hashable {
     /// A directory whose mtime is this close to the moment we scanned it may have changed again
     /// within the same timestamp tick; it is rescanned on the next sync (Dovecot: 1 s).
     public var directoryClockSlackNanoseconds: Int64 = 1_000_000_000
+    /// A sync reads cur/ in full at least this often even when its stamps did not change
+    /// (a safety net for changes hidden behind our own renames; 100,000 files take ~0.1 s).
+    public var curRereadIntervalNanoseconds: Int64 = 600 * 1_000_000_000
 
     public init() {}
 }
