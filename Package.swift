@@ -13,6 +13,7 @@ let package = Package(
     name: "Postern",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "postern", targets: ["postern"]),
 
     ],
     dependencies: [
@@ -78,7 +79,8 @@ let package = Package(
 
         // MARK: composition and test support
         .target(name: "TestSupport", dependencies: [
-            "DNSClient", "MailCore",
+            "DNSClient", "MailCore", "Config", "PosternServer", "PosternLogging",
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
@@ -103,6 +105,21 @@ let package = Package(
             dependencies: ["MailCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+
+        .target(name: "PosternServer", dependencies: [
+            "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
+            "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "postern", dependencies: [
+            "Accounts", "Config", "DNSClient", "MailCore", "PosternServer", "TLSCertificates",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
 
         // MARK: tests
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
@@ -134,6 +151,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -41,7 +41,7 @@ struct ConfigSection: Sendable {
     var onPresence: (@Sendable (inout PosternConfig) -> Void)?
 }
 
-enum ConfigSchema {
+public enum ConfigSchema {
     static let sections: [ConfigSection] = [
         ConfigSection(name: "listen", doc: "Listening addresses as \"ADDRESS:PORT\" (IPv6 in brackets: \"[::]:25\"). A missing key disables that listener."),
         ConfigSection(name: "dns", doc: "The DNS resolver every check and delivery uses."),

@@ -4,9 +4,9 @@
 
 import Foundation
 import Logging
-import MailCore
+public import MailCore
 import NIOCore
-import SMTPProtocol
+public import SMTPProtocol
 import SMTPServer
 import Store
 import Accounts
@@ -80,11 +80,13 @@ struct MailIngest: MessageIngest {
             }
         }
         if !mailboxes.isEmpty {
-            // RFC 5321 §4.4: the final delivery adds Return-Path.
-            var bytes = Array("Return-Path: \(message.reversePath)\r\n".utf8)
+            // RFC 5321 §4.4: the final delivery adds Return-Path. Maildir files keep Unix line
+            // endings, as Postfix's local(8) and Dovecot write them and mutt expects; IMAP
+            // turns them back into CRLF.
+            var bytes = Array("Return-Path: \(message.reversePath)\n".utf8)
             bytes.reserveCapacity(bytes.count + trace.count + content.count)
-            bytes += trace
-            bytes += content
+            Self.appendUnixLineEndings(trace, to: &bytes)
+            Self.appendUnixLineEndings(content, to: &bytes)
             do {
                 try await store.deliver(bytes, to: mailboxes.map { DeliveryTarget(account: $0) })
             } catch {
@@ -101,6 +103,26 @@ struct MailIngest: MessageIngest {
                                                 "to": .string(mailboxes.map(\.description).joined(separator: ","))])
         }
         return Replies.accepted(message.queueID)
+    }
+
+    /// Appends `source` with every CRLF turned into LF (content is already normalised to
+    /// CRLF by the SMTP framer, so no bare CR remains).
+    static func appendUnixLineEndings(_ source: [UInt8], to out: inout [UInt8]) {
+        source.withUnsafeBufferPointer { src in
+            var start = 0
+            var i = 0
+            let n = src.count
+            while i < n {
+                if src[i] == 0x0D && i + 1 < n && src[i + 1] == 0x0A {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: src[start..<i]))
+                    start = i + 1
+                    i += 2
+                } else {
+                    i += 1
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: src[start..<n]))
+        }
     }
 
     /// Counts `Received:` fields in the header section (up to the first empty line).

@@ -13,6 +13,7 @@ import NIOCore
 import NIOPosix
 public import PosternLogging
 import ServiceLifecycle
+public import UnixSignals
 import SMTPProtocol
 import SMTPServer
 public import Store
@@ -22,7 +23,7 @@ public final class PosternServer: Sendable {
     public struct Options: Sendable {
         public var logSink: any LogSink = StandardErrorSink()
         /// Replaces the configured resolver (tests point it at their DNS server this way too).
-        public var resolver: (any Resolver)?
+        public var resolver: (any DNSClient.Resolver)?
         /// Where the development profile's one-time account password is shown.
         public var announce: @Sendable (String) -> Void = { print($0) }
         /// Signals that start a graceful shutdown (none in tests).
@@ -36,7 +37,7 @@ public final class PosternServer: Sendable {
     public let directory: AccountDirectory
     public let store: MailStore
     public let certificates: CertificateStore
-    public let resolver: any Resolver
+    public let resolver: any DNSClient.Resolver
     public let logger: Logger
     /// Bound port of each listener, by configuration key (`smtp`, `imaps`...).
     public let ports: [String: Int]
@@ -53,7 +54,7 @@ public final class PosternServer: Sendable {
         }
         let certificates = try ServerComponents.certificateStore(for: config)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let resolver: any Resolver
+        let resolver: any DNSClient.Resolver
         if let r = options.resolver {
             resolver = r
         } else {
@@ -104,7 +105,7 @@ public final class PosternServer: Sendable {
                              logger: logger, ports: ports, group: group, serviceGroup: serviceGroup)
     }
 
-    init(config: PosternConfig, directory: AccountDirectory, store: MailStore, certificates: CertificateStore, resolver: any Resolver,
+    init(config: PosternConfig, directory: AccountDirectory, store: MailStore, certificates: CertificateStore, resolver: any DNSClient.Resolver,
          logger: Logger, ports: [String: Int], group: MultiThreadedEventLoopGroup, serviceGroup: ServiceGroup) {
         self.config = config
         self.directory = directory

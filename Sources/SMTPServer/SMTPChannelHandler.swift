@@ -65,16 +65,29 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
         self.maxBuffered = limits.commandLine * 4 + limits.dataPiece
     }
 
+    var greetScheduled = false
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        // Accepted channels can be active before their handlers are added.
+        if context.channel.isActive { scheduleGreeting(context: context) }
+    }
+
     public func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
-        if greetDelay <= .zero {
-            context.fireChannelRead(wrapInboundOut(.greet))
-        } else {
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: greetDelay) {
-                let (handler, context) = loopBound.value
-                context.fireChannelRead(handler.wrapInboundOut(handler.talkedEarly ? .earlyTalker : .greet))
-            }
+        scheduleGreeting(context: context)
+    }
+
+    func scheduleGreeting(context: ChannelHandlerContext) {
+        guard !greetScheduled else { return }
+        greetScheduled = true
+        // Always at least one loop tick later: the handlers after this one (the async
+        // channel's) may not be in the pipeline yet.
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: max(greetDelay, .zero)) {
+            let (handler, context) = loopBound.value
+            context.fireChannelRead(handler.wrapInboundOut(handler.talkedEarly ? .earlyTalker : .greet))
+            // Outside a socket read cycle: the async channel hands reads on at read-complete.
+            context.fireChannelReadComplete()
         }
     }
 
@@ -108,8 +121,10 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             context.fireChannelRead(wrapInboundOut(.timeout))
+            context.fireChannelReadComplete()
         } else if event is SMTPShutdownEvent {
             context.fireChannelRead(wrapInboundOut(.shutdown))
+            context.fireChannelReadComplete()
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -128,10 +143,12 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
             context.write(wrapOutboundOut(encode([r], allocator: context.channel.allocator)), promise: promise)
             decoder.beginData()
             decodeAll(context: context)
+            context.fireChannelReadComplete()
         case .resumeCommands(let rs):
             context.write(wrapOutboundOut(encode(rs, allocator: context.channel.allocator)), promise: promise)
             decoder.resumeCommands()
             decodeAll(context: context)
+            context.fireChannelReadComplete()
         case .startTLS(let r):
             context.writeAndFlush(wrapOutboundOut(encode([r], allocator: context.channel.allocator)), promise: promise)
             // Anything after STARTTLS was sent in plaintext and must not be obeyed.

@@ -7,14 +7,16 @@ public import NIOCore
 import NIOPosix
 public import NIOSSL
 public import ServiceLifecycle
-public import SMTPProtocol
+import SMTPProtocol
 
 /// The certificate in use right now; nil when none is available (STARTTLS not offered).
 public typealias TLSContextSource = @Sendable () -> NIOSSLContext?
 
 public final class SMTPServer: Service, Sendable {
+    public typealias Listener = TCPListener<SMTPInbound, SMTPOutbound>
+
     public let configuration: SMTPServerConfiguration
-    let listener: TCPListener<SMTPInbound, SMTPOutbound>
+    let listener: Listener
 
     public var port: Int { listener.localPort }
     public var openConnections: Int { listener.openConnections }
@@ -24,49 +26,61 @@ public final class SMTPServer: Service, Sendable {
                 tls: TLSContextSource?, logger: Logger) async throws {
         self.configuration = configuration
         let gate = GreetGate(delay: configuration.kind == .mx ? configuration.greetDelay : .zero, ttl: configuration.greetPassTTL)
-        let readTimeout = TimeAmount.nanoseconds(Int64(configuration.readTimeout.components.seconds) * 1_000_000_000
-                                                 + configuration.readTimeout.components.attoseconds / 1_000_000_000)
-        let implicitTLS = configuration.implicitTLS
-        listener = try await TCPListener(
-            configuration: listen, group: group, logger: logger,
-            childInitializer: { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let info = TCPListener<SMTPInbound, SMTPOutbound>.info(for: channel, listener: listen.name)
-                    // Trusted networks skip the greeting test (postscreen_access_list = permit_mynetworks).
-                    let delay = policy.isTrusted(info.remoteAddress) ? .zero : gate.delay(for: info.remoteAddress)
-                    let sync = channel.pipeline.syncOperations
-                    if implicitTLS {
-                        guard let context = tls?() else { throw NIOSSLError.failedToLoadCertificate }
-                        try sync.addHandler(NIOSSLServerHandler(context: context))
-                    }
-                    try sync.addHandler(IdleStateHandler(readTimeout: readTimeout))
-                    let makeTLS: SMTPChannelHandler.TLSHandlerFactory? = tls.map { source in
-                        { guard let c = source() else { throw NIOSSLError.failedToLoadCertificate }; return NIOSSLServerHandler(context: c) }
-                    }
-                    try sync.addHandler(SMTPChannelHandler(greetDelay: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000
-                                                                                     + delay.components.attoseconds / 1_000_000_000),
-                                                           makeTLSHandler: makeTLS))
-                    return try NIOAsyncChannel<SMTPInbound, SMTPOutbound>(wrappingChannelSynchronously: channel)
-                }
-            },
-            handler: { channel, info in
-                var connection = SMTPConnection(configuration: configuration, policy: policy, ingest: ingest, authenticator: authenticator,
-                                                greetGate: gate, info: info, logger: logger, tlsAvailable: tls?() != nil)
-                await withGracefulShutdownHandler {
-                    await connection.run(channel)
-                } onGracefulShutdown: {
-                    channel.channel.pipeline.fireUserInboundEventTriggered(SMTPShutdownEvent())
-                }
-            },
-            refusal: { channel, _ in
-                try? await channel.executeThenClose { _, outbound in
-                    try await outbound.write(.greeting(Replies.tooManyConnections))
-                    try await outbound.write(.close(Replies.tooManyConnections))
-                }
-            })
+        let initializer = Self.childInitializer(configuration: configuration, listenerName: listen.name, gate: gate, policy: policy, tls: tls)
+        let handler: Listener.Handler = { channel, info in
+            var connection = SMTPConnection(configuration: configuration, policy: policy, ingest: ingest, authenticator: authenticator,
+                                            greetGate: gate, info: info, logger: logger, tlsAvailable: tls?() != nil)
+            await withGracefulShutdownHandler {
+                await connection.run(channel)
+            } onGracefulShutdown: {
+                channel.channel.pipeline.fireUserInboundEventTriggered(SMTPShutdownEvent())
+            }
+        }
+        let refusal: Listener.Refusal = { channel, _ in
+            try? await channel.executeThenClose { _, outbound in
+                try await outbound.write(.greeting(Replies.tooManyConnections))
+                try await outbound.write(.close(Replies.tooManyConnections))
+            }
+        }
+        listener = try await Listener(configuration: listen, group: group, logger: logger,
+                                      childInitializer: initializer, handler: handler, refusal: refusal)
     }
 
     public func run() async throws {
         try await listener.run()
+    }
+
+    static func timeAmount(_ d: Duration) -> TimeAmount {
+        .nanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The pipeline of a new connection: [implicit TLS] -> idle timer -> SMTP framing.
+    static func childInitializer(configuration: SMTPServerConfiguration, listenerName: String, gate: GreetGate,
+                                 policy: InboundPolicy, tls: TLSContextSource?) -> Listener.ChildInitializer {
+        let readTimeout = timeAmount(configuration.readTimeout)
+        let implicitTLS = configuration.implicitTLS
+        var makeTLS: SMTPChannelHandler.TLSHandlerFactory? = nil
+        if let source = tls {
+            makeTLS = { @Sendable () throws -> any ChannelHandler in
+                guard let c = source() else { throw NIOSSLError.failedToLoadCertificate }
+                return NIOSSLServerHandler(context: c)
+            }
+        }
+        let tlsFactory = makeTLS
+        return { (channel: any Channel) -> EventLoopFuture<NIOAsyncChannel<SMTPInbound, SMTPOutbound>> in
+            channel.eventLoop.makeCompletedFuture { () throws -> NIOAsyncChannel<SMTPInbound, SMTPOutbound> in
+                let info = Listener.info(for: channel, listener: listenerName)
+                // Trusted networks skip the greeting test (postscreen_access_list = permit_mynetworks).
+                let delay: Duration = policy.isTrusted(info.remoteAddress) ? .zero : gate.delay(for: info.remoteAddress)
+                let sync = channel.pipeline.syncOperations
+                if implicitTLS {
+                    guard let context = tls?() else { throw NIOSSLError.failedToLoadCertificate }
+                    try sync.addHandler(NIOSSLServerHandler(context: context))
+                }
+                try sync.addHandler(IdleStateHandler(readTimeout: readTimeout))
+                try sync.addHandler(SMTPChannelHandler(greetDelay: timeAmount(delay), makeTLSHandler: tlsFactory))
+                return try NIOAsyncChannel<SMTPInbound, SMTPOutbound>(wrappingChannelSynchronously: channel)
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import PosternServer
 import Foundation
 import TLSCertificates
 
