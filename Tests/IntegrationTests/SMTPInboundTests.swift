@@ -26,6 +26,19 @@ func startServer(_ zone: TestDNSZone? = nil, configure: (inout Config.PosternCon
     return t
 }
 
+/// Runs `body` with a started server and always stops it.
+func withServer(_ zone: TestDNSZone? = nil, configure: (inout Config.PosternConfig) -> Void = { _ in },
+                _ body: (TestPostern) async throws -> Void) async throws {
+    let t = try await startServer(zone, configure: configure)
+    do {
+        try await body(t)
+    } catch {
+        try? await t.stop()
+        throw error
+    }
+    try await t.stop()
+}
+
 @Suite struct SMTPInboundTests {
     @Test func acceptsAndDeliversToMaildir() async throws {
         let t = try await startServer()
