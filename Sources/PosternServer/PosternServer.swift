@@ -30,6 +30,8 @@ public final class PosternServer: Sendable {
         public var shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
         /// How long open connections may finish after a shutdown signal.
         public var shutdownGracePeriod: Duration = .seconds(30)
+        /// How often certificate files are checked for changes (SIGHUP checks at once).
+        public var certificateCheckInterval: Duration = .seconds(5)
         public init() {}
     }
 
@@ -92,7 +94,7 @@ public final class PosternServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        services.append(CertificateReloader(store: certificates, logger: logger))
+        services.append(CertificateReloader(store: certificates, logger: logger, interval: options.certificateCheckInterval))
 
         var groupConfig = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -46,7 +46,8 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
     public typealias OutboundIn = SMTPOutbound
     public typealias OutboundOut = ByteBuffer
 
-    public typealias TLSHandlerFactory = @Sendable () throws -> any ChannelHandler
+    /// The handlers STARTTLS puts at the front: the TLS handler and its handshake timer.
+    public typealias TLSHandlerFactory = @Sendable () throws -> [any ChannelHandler]
 
     var decoder: SMTPFrameDecoder
     var buffer = ByteBuffer()
@@ -155,7 +156,7 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
             buffer.clear()
             do {
                 guard let make = makeTLSHandler else { throw ChannelError.operationUnsupported }
-                try context.pipeline.syncOperations.addHandler(try make(), position: .first)
+                try context.pipeline.syncOperations.addHandlers(try make(), position: .first)
                 decoder.resumeCommands()
             } catch {
                 closing = true

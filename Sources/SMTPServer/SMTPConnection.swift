@@ -63,6 +63,8 @@ public struct SMTPServerConfiguration: Sendable {
     public var readTimeout: Duration = .seconds(300)
     /// Implicit TLS (port 465, RFC 8314 §3.3).
     public var implicitTLS = false
+    /// A TLS handshake not finished by then is abandoned (and logged).
+    public var tlsHandshakeTimeout: Duration = .seconds(30)
     /// Delay before answering a failed AUTH (slows password guessing).
     public var authFailureDelay: Duration = .seconds(2)
     /// Offer AUTH without TLS to loopback clients (explicit configuration only).

@@ -26,7 +26,8 @@ public final class SMTPServer: Service, Sendable {
                 tls: TLSContextSource?, logger: Logger) async throws {
         self.configuration = configuration
         let gate = GreetGate(delay: configuration.kind == .mx ? configuration.greetDelay : .zero, ttl: configuration.greetPassTTL)
-        let initializer = Self.childInitializer(configuration: configuration, listenerName: listen.name, gate: gate, policy: policy, tls: tls)
+        let initializer = Self.childInitializer(configuration: configuration, listenerName: listen.name, gate: gate, policy: policy,
+                                                tls: tls, logger: logger)
         let handler: Listener.Handler = { channel, info in
             var connection = SMTPConnection(configuration: configuration, policy: policy, ingest: ingest, authenticator: authenticator,
                                             greetGate: gate, info: info, logger: logger, tlsAvailable: tls?() != nil)
@@ -56,14 +57,15 @@ public final class SMTPServer: Service, Sendable {
 
     /// The pipeline of a new connection: [implicit TLS] -> idle timer -> SMTP framing.
     static func childInitializer(configuration: SMTPServerConfiguration, listenerName: String, gate: GreetGate,
-                                 policy: InboundPolicy, tls: TLSContextSource?) -> Listener.ChildInitializer {
+                                 policy: InboundPolicy, tls: TLSContextSource?, logger: Logger) -> Listener.ChildInitializer {
+        let handshakeTimeout = timeAmount(configuration.tlsHandshakeTimeout)
         let readTimeout = timeAmount(configuration.readTimeout)
         let implicitTLS = configuration.implicitTLS
         var makeTLS: SMTPChannelHandler.TLSHandlerFactory? = nil
         if let source = tls {
-            makeTLS = { @Sendable () throws -> any ChannelHandler in
+            makeTLS = { @Sendable () throws -> [any ChannelHandler] in
                 guard let c = source() else { throw NIOSSLError.failedToLoadCertificate }
-                return NIOSSLServerHandler(context: c)
+                return [NIOSSLServerHandler(context: c), TLSHandshakeTimeoutHandler(timeout: handshakeTimeout, logger: logger)]
             }
         }
         let tlsFactory = makeTLS
@@ -76,6 +78,7 @@ public final class SMTPServer: Service, Sendable {
                 if implicitTLS {
                     guard let context = tls?() else { throw NIOSSLError.failedToLoadCertificate }
                     try sync.addHandler(NIOSSLServerHandler(context: context))
+                    try sync.addHandler(TLSHandshakeTimeoutHandler(timeout: handshakeTimeout, logger: logger))
                 }
                 try sync.addHandler(IdleStateHandler(readTimeout: readTimeout))
                 try sync.addHandler(SMTPChannelHandler(greetDelay: timeAmount(delay), makeTLSHandler: tlsFactory))

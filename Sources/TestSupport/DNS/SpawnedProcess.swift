@@ -17,9 +17,11 @@ public final class SpawnedProcess: Sendable {
 
     private init(pid: pid_t) { self.pid = pid }
 
-    /// Starts `path` with `arguments`; standard output and error go to `outputPath` (or
-    /// /dev/null), standard input comes from /dev/null.
-    public static func spawn(_ path: String, _ arguments: [String], outputPath: String? = nil) throws -> SpawnedProcess {
+    /// Starts `path` with `arguments`; standard output goes to `outputPath` (or /dev/null),
+    /// standard error to `errorPath` (or with the output), standard input comes from
+    /// `inputPath` (or /dev/null). `environment` replaces the environment when given.
+    public static func spawn(_ path: String, _ arguments: [String], outputPath: String? = nil, errorPath: String? = nil,
+                             inputPath: String? = nil, environment: [String: String]? = nil) throws -> SpawnedProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -35,14 +37,22 @@ public final class SpawnedProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { env in env.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { for pointer in envp ?? [] { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let status = envp == nil
+            ? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+            : posix_spawn(&pid, path, &actions, &attributes, argv, envp!)
         guard status == 0 else { throw SpawnError(path: path, errno: status) }
         return SpawnedProcess(pid: pid)
     }
@@ -59,6 +69,30 @@ public final class SpawnedProcess: Sendable {
             return true
         }
     }
+
+    /// Waits for the process to exit; returns its exit status (128 + signal when killed), or
+    /// nil when `timeout` passed first (the process group is then killed).
+    public func wait(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let status: Int32? = reaped.withLock { reaped in
+                guard !reaped else { return exitStatus.withLock { $0 } }
+                var raw: Int32 = 0
+                guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+                reaped = true
+                let code: Int32 = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+                exitStatus.withLock { $0 = code }
+                return code
+            }
+            if let status { return status }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        kill(-pid, SIGKILL)
+        await stop(grace: .zero)
+        return nil
+    }
+
+    private let exitStatus = Mutex<Int32?>(nil)
 
     /// SIGTERM to the process group, then SIGKILL if it has not exited within `grace`.
     public func stop(grace: Duration = .seconds(5)) async {

@@ -34,41 +34,21 @@ public enum Program {
         throw ProgramError.notInstalled(name, package: package)
     }
 
-    /// Runs a program with arguments and standard input; kills it after `timeout`.
+    /// Runs a program with arguments and standard input; kills it after `timeout`. The child
+    /// gets a clean signal mask (see SpawnedProcess) and files for its standard streams, so
+    /// nothing can block on a pipe.
     public static func run(_ executable: String, _ arguments: [String], input: String? = nil,
                            environment: [String: String]? = nil, timeout: Duration = .seconds(60)) async throws -> ProgramResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = inPipe
-        try process.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try? inPipe.fileHandleForWriting.close()
-        // Drain both pipes concurrently so a chatty program cannot block on a full pipe.
-        async let out = Task.detached { outPipe.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { errPipe.fileHandleForReading.readDataToEndOfFile() }.value
-        let killed = KilledFlag()
-        let killer = Task.detached {
-            try await Task.sleep(for: timeout)
-            if process.isRunning {
-                killed.set()
-                process.terminate()
-            }
-        }
-        let (o, e) = await (out, err)
-        process.waitUntilExit()
-        killer.cancel()
-        if killed.value { throw ProgramError.timedOut(executable) }
-        return ProgramResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let dir = NSTemporaryDirectory() + "prog-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inPath = dir + "/in", outPath = dir + "/out", errPath = dir + "/err"
+        FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
+        let process = try SpawnedProcess.spawn(executable, arguments, outputPath: outPath, errorPath: errPath,
+                                               inputPath: inPath, environment: environment)
+        guard let status = await process.wait(timeout: timeout) else { throw ProgramError.timedOut(executable) }
+        let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return ProgramResult(status: status, stdout: out, stderr: err)
     }
-}
-
-final class KilledFlag: Sendable {
-    private let state = Mutex(false)
-    func set() { state.withLock { $0 = true } }
-    var value: Bool { state.withLock { $0 } }
 }

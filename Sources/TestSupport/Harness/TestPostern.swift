@@ -37,6 +37,7 @@ public final class TestPostern: Sendable {
         options.shutdownSignals = []
         options.shutdownGracePeriod = .seconds(5)
         options.announce = { _ in }
+        options.certificateCheckInterval = .milliseconds(200)
         let server = try await PosternServer.start(config: config, options: options)
         let task = Task { try await server.run() }
         return TestPostern(server: server, dataDirectory: dir, logs: logs, runTask: task)
