@@ -25,7 +25,7 @@ public final class PosternServer: Sendable {
         /// Replaces the configured resolver (tests point it at their DNS server this way too).
         public var resolver: (any DNSClient.Resolver)?
         /// Where the development profile's one-time account password is shown.
-        public var announce: @Sendable (String) -> Void = { print($0) }
+        public var announce: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
         /// Signals that start a graceful shutdown (none in tests).
         public var shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
         /// How long open connections may finish after a shutdown signal.
