@@ -107,9 +107,18 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(name: "HTTPServer", dependencies: [
+            "NetServer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
         .target(name: "PosternServer", dependencies: [
             "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
-            "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates",
+            "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates", "HTTPServer",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,7 @@
 public import Accounts
 public import Config
 public import DNSClient
+import HTTPServer
 import Foundation
 public import Logging
 import MailCore
@@ -89,6 +90,20 @@ public final class PosternServer: Sendable {
                 ports[name] = server.port
                 logger.info("listening", metadata: ["listener": .string(name), "address": .string("\(address.host):\(server.port)"),
                                                     "tls": .string(implicitTLS ? "implicit" : "starttls")])
+            }
+            let httpLogger = ServerComponents.logger("http", config: config, sink: options.logSink)
+            for (name, address, implicitTLS) in [("http", config.listen.http, false), ("https", config.listen.https, true)] {
+                guard let address else { continue }
+                var httpConfig = HTTPServerConfiguration()
+                httpConfig.implicitTLS = implicitTLS
+                let server = try await HTTPServer(configuration: httpConfig,
+                                                  listen: ListenerConfiguration(name: name, host: address.host, port: address.port),
+                                                  group: group, routes: .standard(hostname: config.hostname),
+                                                  tls: { certificates.context }, logger: httpLogger)
+                services.append(server)
+                ports[name] = server.port
+                logger.info("listening", metadata: ["listener": .string(name), "address": .string("\(address.host):\(server.port)"),
+                                                    "tls": .string(implicitTLS ? "implicit" : "none")])
             }
         } catch {
             try? await group.shutdownGracefully()

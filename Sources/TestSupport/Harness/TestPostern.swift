@@ -24,7 +24,7 @@ public final class TestPostern: Sendable {
         config.source = .file("test")
         config.hostname = "mail.example.test"
         config.dataDirectory = dir
-        for keyPath: WritableKeyPath<ListenConfig, ListenAddress?> in [\.smtp, \.submission, \.submissions, \.imap, \.imaps] {
+        for keyPath: WritableKeyPath<ListenConfig, ListenAddress?> in [\.smtp, \.submission, \.submissions, \.imap, \.imaps, \.http, \.https] {
             config.listen[keyPath: keyPath] = ListenAddress(host: "127.0.0.1", port: 0)
         }
         config.smtp.greetDelay = .zero
