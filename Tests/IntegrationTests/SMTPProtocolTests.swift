@@ -174,3 +174,47 @@ import TestSupport
         try? FileManager.default.removeItem(atPath: t.dataDirectory)
     }
 }
+
+@Suite(.serialized) struct SMTPDeliveryFailureTests {
+    /// Disk full must never produce a 250: 452 4.3.1, and nothing half-written.
+    @Test func diskFullIsA452() async throws {
+        let mountPoint = NSTemporaryDirectory() + "full-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mount = try Program.path("mount", package: "mount")
+        let r = try await Program.run(mount, ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint])
+        #expect(r.status == 0, "mounting a tmpfs needs root: \(r.output)")
+        guard r.status == 0 else { return }
+        defer { Task { _ = try? await Program.run(try Program.path("umount", package: "mount"), [mountPoint]) } }
+        try await withServer(configure: { $0.dataDirectory = mountPoint + "/data" }) { t in
+            let c = try await session(t)
+            _ = try await c.smtp("MAIL FROM:<a@example.net>")
+            _ = try await c.smtp("RCPT TO:<alice@example.test>")
+            #expect(try await c.smtp("DATA").hasPrefix("354"))
+            // More than the file system holds (the SQLite files took some of it already).
+            let line = String(repeating: "x", count: 998) + "\r\n"
+            try await c.sendRaw("Subject: big\r\n\r\n" + String(repeating: line, count: 1100) + ".\r\n")
+            #expect(codes(await c.smtpReply(timeout: .seconds(30))) == "452 4.3.1")
+            #expect(t.inbox("alice@example.test").isEmpty)
+            let tmp = t.server.store.accountPath(try .init("alice@example.test")) + "/tmp"
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).isEmpty)
+            // A small message still fits: the server is fine.
+            _ = try await c.smtp("MAIL FROM:<a@example.net>")
+            _ = try await c.smtp("RCPT TO:<alice@example.test>")
+            _ = try await c.smtp("DATA")
+            try await c.sendRaw("Subject: small\r\n\r\nok\r\n.\r\n")
+            #expect(codes(await c.smtpReply()) == "250 2.0.0")
+            await c.close()
+        }
+    }
+
+    @Test func dsnParametersAreAccepted() async throws {
+        try await withServer { t in
+            let c = try await session(t)
+            #expect(codes(try await c.smtp("MAIL FROM:<a@example.net> RET=HDRS ENVID=QQ314159 BODY=8BITMIME SMTPUTF8")) == "250 2.1.0")
+            #expect(codes(try await c.smtp("RCPT TO:<alice@example.test> NOTIFY=FAILURE,DELAY ORCPT=rfc822;alice@example.test")) == "250 2.1.5")
+            #expect(codes(try await c.smtp("RCPT TO:<bob@example.test> NOTIFY=NEVER")) == "250 2.1.5")
+            #expect(codes(try await c.smtp("RCPT TO:<bob@example.test> NOTIFY=SOMETIMES")) == "501 5.5.4")
+            await c.close()
+        }
+    }
+}
