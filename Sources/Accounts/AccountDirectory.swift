@@ -4,6 +4,7 @@
 
 public import Foundation
 import GRDB
+import Synchronization
 public import MailCore
 
 public struct UserRecord: Hashable, Sendable {
@@ -83,6 +84,11 @@ public final class AccountDirectory: Sendable {
     let pool: DatabasePool
     let limits: Limits
     let authCache = AuthCache()
+    /// A connection of its own for `PRAGMA data_version` (per connection by definition).
+    let versionConnection: DatabaseQueue
+    let cachedSnapshot = Mutex<(version: Int, generation: Int, snapshot: Snapshot)?>(nil)
+    /// Bumped by this process's own writes: data_version only reports other connections'.
+    let localWrites = Mutex(0)
 
     /// Opens (creating and migrating if needed) `<dataDirectory>/accounts.sqlite`.
     public init(dataDirectory: String, limits: Limits = .init()) throws {
@@ -103,6 +109,7 @@ public final class AccountDirectory: Sendable {
         }
         self.limits = limits
         try Self.migrator.migrate(pool)
+        versionConnection = try DatabaseQueue(path: path, configuration: config)
     }
 
     static var migrator: DatabaseMigrator {
@@ -134,11 +141,17 @@ public final class AccountDirectory: Sendable {
         return m
     }
 
+    /// Every write of this process goes through here, so the snapshot knows to reload.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { localWrites.withLock { $0 += 1 } }
+        return try pool.write(body)
+    }
+
     // MARK: domains
 
     public func addDomain(_ name: String) throws {
         let domain = try parseDomain(name)
-        try pool.write { db in
+        try write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [domain.ascii]) == true {
                 throw AccountsError.domainExists(domain.ascii)
             }
@@ -149,7 +162,7 @@ public final class AccountDirectory: Sendable {
 
     public func removeDomain(_ name: String) throws {
         let domain = try parseDomain(name)
-        try pool.write { db in
+        try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [domain.ascii]) == true
             else { throw AccountsError.domainNotFound(domain.ascii) }
             let users = try Int.fetchOne(db, sql: "SELECT count(*) FROM user WHERE domain = ?", arguments: [domain.ascii]) ?? 0
@@ -169,9 +182,7 @@ public final class AccountDirectory: Sendable {
     }
 
     public func isHosted(_ domain: Domain) throws -> Bool {
-        try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [domain.ascii]) == true
-        }
+        try snapshot().domains.contains(domain.ascii)
     }
 
     // MARK: users
@@ -180,7 +191,7 @@ public final class AccountDirectory: Sendable {
     public func addUser(_ address: String, password: NewPassword, admin: Bool = false) throws {
         let addr = try parseAddress(address)
         let stored = try storedHash(for: password)
-        try pool.write { db in
+        try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [addr.domain.ascii]) == true
             else { throw AccountsError.domainNotFound(addr.domain.ascii) }
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM user WHERE address = ?", arguments: [addr.description]) == true {
@@ -193,7 +204,7 @@ public final class AccountDirectory: Sendable {
 
     public func removeUser(_ address: String) throws {
         let addr = try parseAddress(address)
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM user WHERE address = ?", arguments: [addr.description])
             guard db.changesCount > 0 else { throw AccountsError.userNotFound(addr.description) }
             // An alias pointing at the removed user would now bounce; drop those destinations,
@@ -206,7 +217,7 @@ public final class AccountDirectory: Sendable {
     public func setPassword(_ address: String, password: NewPassword) throws {
         let addr = try parseAddress(address)
         let stored = try storedHash(for: password)
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE user SET password = ? WHERE address = ?", arguments: [stored, addr.description])
             guard db.changesCount > 0 else { throw AccountsError.userNotFound(addr.description) }
         }
@@ -228,9 +239,7 @@ public final class AccountDirectory: Sendable {
     }
 
     public func userExists(_ address: EmailAddress) throws -> Bool {
-        try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM user WHERE address = ?", arguments: [address.canonical.description]) == true
-        }
+        try snapshot().users.contains(address.canonical.description)
     }
 
     // MARK: aliases
@@ -241,7 +250,7 @@ public final class AccountDirectory: Sendable {
         let src = try parseAddress(source)
         let dests = try destinations.map(parseAddress)
         guard !dests.isEmpty else { throw AccountsError.invalidAddress("", "an alias needs at least one destination") }
-        try pool.write { db in
+        try write { db in
             let hosted = Set(try String.fetchAll(db, sql: "SELECT name FROM domain"))
             guard hosted.contains(src.domain.ascii) else { throw AccountsError.aliasSourceIsNotHosted(src.description) }
             var position = try Int.fetchOne(db, sql: "SELECT max(position) FROM alias WHERE source = ?",
@@ -271,7 +280,7 @@ public final class AccountDirectory: Sendable {
     public func removeAlias(_ source: String, destinations: [String] = []) throws {
         let src = try parseAddress(source)
         let dests = try destinations.map(parseAddress)
-        try pool.write { db in
+        try write { db in
             if dests.isEmpty {
                 try db.execute(sql: "DELETE FROM alias WHERE source = ?", arguments: [src.description])
                 guard db.changesCount > 0 else { throw AccountsError.aliasNotFound(src.description) }
@@ -327,65 +336,94 @@ public final class AccountDirectory: Sendable {
     /// back to `user`, `postmaster@` and `abuse@` of every hosted domain delivered to the
     /// admin accounts when not defined otherwise (RFC 5321 §4.5.1, RFC 2142 §2).
     public func resolve(_ address: EmailAddress) throws -> Result<Resolution, ResolveError> {
-        try pool.read { db in
-            let hosted = Set(try String.fetchAll(db, sql: "SELECT name FROM domain"))
-            guard hosted.contains(address.domain.ascii) else { return .failure(.notHosted) }
-            var result = Resolution()
-            var count = 0
-            func lookupUser(_ a: String) throws -> Bool {
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM user WHERE address = ?", arguments: [a]) == true
+        let snap = try snapshot()
+        guard snap.domains.contains(address.domain.ascii) else { return .failure(.notHosted) }
+        var result = Resolution()
+        var count = 0
+        /// Returns false when the address is unknown in a hosted domain, nil past a limit.
+        func expand(_ addr: EmailAddress, depth: Int) -> Bool? {
+            guard depth <= limits.aliasDepth, count <= limits.aliasFanout else { return nil }
+            let key = addr.canonical
+            guard snap.domains.contains(key.domain.ascii) else {
+                if !result.forwards.contains(key) { result.forwards.append(addr); count += 1 }
+                return true
             }
-            func aliasDests(_ a: String) throws -> [String] {
-                try String.fetchAll(db, sql: "SELECT destination FROM alias WHERE source = ? ORDER BY position", arguments: [a])
-            }
-            /// Returns false when the address is unknown in a hosted domain.
-            func expand(_ addr: EmailAddress, depth: Int) throws -> Bool? {
-                guard depth <= limits.aliasDepth, count <= limits.aliasFanout else { return nil }
-                let key = addr.canonical
-                guard hosted.contains(key.domain.ascii) else {
-                    if !result.forwards.contains(key) { result.forwards.append(addr); count += 1 }
-                    return true
-                }
-                let dests = try aliasDests(key.description)
-                if !dests.isEmpty {
-                    for d in dests {
-                        guard let da = try? EmailAddress(d) else { continue }
-                        if da == key {
-                            // Self-reference: keep a copy in the mailbox (if there is one).
-                            if try lookupUser(key.description), !result.mailboxes.contains(key) {
-                                result.mailboxes.append(key); count += 1
-                            }
-                            continue
+            if let dests = snap.aliases[key.description], !dests.isEmpty {
+                for d in dests {
+                    guard let da = try? EmailAddress(d) else { continue }
+                    if da == key {
+                        // Self-reference: keep a copy in the mailbox (if there is one).
+                        if snap.users.contains(key.description), !result.mailboxes.contains(key) {
+                            result.mailboxes.append(key); count += 1
                         }
-                        guard let ok = try expand(da, depth: depth + 1) else { return nil }
-                        if !ok { continue }   // a dangling destination is skipped, as Postfix bounces only it
+                        continue
                     }
-                    return true
+                    guard let ok = expand(da, depth: depth + 1) else { return nil }
+                    if !ok { continue }   // a dangling destination is skipped, as Postfix bounces only it
                 }
-                if try lookupUser(key.description) {
-                    if !result.mailboxes.contains(key) { result.mailboxes.append(key); count += 1 }
-                    return true
-                }
-                if let base = key.withoutDetail() {
-                    return try expand(base, depth: depth + 1)
-                }
-                if key.localPart == "postmaster" || key.localPart == "abuse" {
-                    var admins = try String.fetchAll(db, sql: "SELECT address FROM user WHERE admin = 1 ORDER BY created, address")
-                    if admins.isEmpty {
-                        admins = try String.fetchAll(db, sql: "SELECT address FROM user WHERE domain = ? ORDER BY created, address LIMIT 1",
-                                                     arguments: [key.domain.ascii])
-                    }
-                    for a in admins {
-                        if let aa = try? EmailAddress(a), !result.mailboxes.contains(aa) { result.mailboxes.append(aa); count += 1 }
-                    }
-                    return !admins.isEmpty
-                }
-                return false
+                return true
             }
-            guard let known = try expand(address, depth: 0) else { return .failure(.expansionLimit) }
-            if !known || result.isEmpty { return .failure(.unknownRecipient) }
-            return .success(result)
+            if snap.users.contains(key.description) {
+                if !result.mailboxes.contains(key) { result.mailboxes.append(key); count += 1 }
+                return true
+            }
+            if let base = key.withoutDetail() {
+                return expand(base, depth: depth + 1)
+            }
+            if key.localPart == "postmaster" || key.localPart == "abuse" {
+                var admins = snap.admins
+                if admins.isEmpty, let first = snap.firstUser[key.domain.ascii] { admins = [first] }
+                for a in admins {
+                    if let aa = try? EmailAddress(a), !result.mailboxes.contains(aa) { result.mailboxes.append(aa); count += 1 }
+                }
+                return !admins.isEmpty
+            }
+            return false
         }
+        guard let known = expand(address, depth: 0) else { return .failure(.expansionLimit) }
+        if !known || result.isEmpty { return .failure(.unknownRecipient) }
+        return .success(result)
+    }
+
+    /// What recipient resolution needs, in memory. SMTP asks for every RCPT; reading it from
+    /// SQLite each time cost more than the rest of the command, so it is loaded once and
+    /// reloaded when the database changed (SQLite's `PRAGMA data_version`, which moves when
+    /// any other connection, e.g. the `postern` CLI, commits).
+    struct Snapshot: Sendable {
+        var domains: Set<String> = []
+        var users: Set<String> = []
+        /// Admin accounts, oldest first.
+        var admins: [String] = []
+        /// The oldest account of each domain (postmaster@ when there is no admin).
+        var firstUser: [String: String] = [:]
+        var aliases: [String: [String]] = [:]
+
+        static func load(_ db: Database) throws -> Snapshot {
+            var s = Snapshot()
+            s.domains = Set(try String.fetchAll(db, sql: "SELECT name FROM domain"))
+            for row in try Row.fetchAll(db, sql: "SELECT address, domain, admin FROM user ORDER BY created, address") {
+                let address: String = row["address"]
+                s.users.insert(address)
+                if row["admin"] as Bool { s.admins.append(address) }
+                let domain: String = row["domain"]
+                if s.firstUser[domain] == nil { s.firstUser[domain] = address }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT source, destination FROM alias ORDER BY source, position") {
+                s.aliases[row["source"] as String, default: []].append(row["destination"])
+            }
+            return s
+        }
+    }
+
+    func snapshot() throws -> Snapshot {
+        let version = try versionConnection.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        if let cached = cachedSnapshot.withLock({ $0 }), cached.version == version, cached.generation == localWrites.withLock({ $0 }) {
+            return cached.snapshot
+        }
+        let generation = localWrites.withLock { $0 }
+        let fresh = try pool.read { db in try Snapshot.load(db) }
+        cachedSnapshot.withLock { $0 = (version, generation, fresh) }
+        return fresh
     }
 
     /// Addresses a user may send as: their own and every alias that delivers to them

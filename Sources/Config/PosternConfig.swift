@@ -115,7 +115,8 @@ public struct SMTPConfig: Sendable, Equatable {
     public var maxMessageSize = 25 * 1024 * 1024
     public var maxRecipients = 100
     public var maxConnections = 500
-    public var maxConnectionsPerClient = 20
+    /// Postfix's smtpd_client_connection_count_limit default.
+    public var maxConnectionsPerClient = 50
     public var readTimeout: Duration = .seconds(300)
     public init() {}
 }

@@ -66,7 +66,7 @@ public final class HTTPServer: Service, Sendable {
         let idle = TimeAmount.nanoseconds(configuration.idleTimeout.components.seconds * 1_000_000_000)
         let implicitTLS = configuration.implicitTLS
         let maxBody = configuration.maxRequestBody
-        let initializer: Listener.ChildInitializer = { (channel: any Channel) -> EventLoopFuture<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>> in
+        let initializer: Listener.ChildInitializer = { (channel: any Channel, _: Admission) -> EventLoopFuture<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>> in
             channel.eventLoop.makeCompletedFuture { () throws -> NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart> in
                 let sync = channel.pipeline.syncOperations
                 if implicitTLS {

@@ -89,8 +89,15 @@ public enum ListenerError: Error, CustomStringConvertible {
 /// A listening socket whose connections become `NIOAsyncChannel`s handled by `handler`.
 /// Bind happens in `bind()` (so start-up can fail before anything runs, and tests learn the
 /// ephemeral port); `run()` accepts until graceful shutdown.
+/// What the listener decided about a new connection before its pipeline was built: a
+/// refused connection gets a pipeline that only says so (the protocol decides how).
+public struct Admission: Sendable {
+    public let info: ConnectionInfo
+    public let admitted: Bool
+}
+
 public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, Sendable {
-    public typealias ChildInitializer = @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<Inbound, Outbound>>
+    public typealias ChildInitializer = @Sendable (any Channel, Admission) -> EventLoopFuture<NIOAsyncChannel<Inbound, Outbound>>
     public typealias Handler = @Sendable (NIOAsyncChannel<Inbound, Outbound>, ConnectionInfo) async -> Void
     /// Called instead of `handler` when a limit is reached: write a refusal and return.
     public typealias Refusal = @Sendable (NIOAsyncChannel<Inbound, Outbound>, ConnectionInfo) async -> Void
@@ -100,7 +107,9 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
     let handler: Handler
     let refusal: Refusal
     let logger: Logger
-    let counter = ConnectionCounter()
+    let counter: ConnectionCounter
+    /// Admission decisions of accepted channels, until the accept loop picks them up.
+    let admissions: AdmissionTable
 
     public var localPort: Int { server.channel.localAddress?.port ?? configuration.port }
 
@@ -111,13 +120,34 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
         self.handler = handler
         self.refusal = refusal
         self.logger = logger
+        let counter = ConnectionCounter()
+        let admissions = AdmissionTable()
+        self.counter = counter
+        self.admissions = admissions
+        let limits = configuration.limits
+        let name = configuration.name
+        // Admission happens here, on the connection's event loop, before any byte is
+        // written: the protocol can greet at once without waiting for the connection's task.
+        let admittingInitializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<Inbound, Outbound>> = { channel in
+            let info = Self.info(for: channel, listener: name)
+            let admitted = counter.admit(info.remoteAddress, limits: limits)
+            if admitted {
+                channel.closeFuture.whenComplete { _ in counter.release(info.remoteAddress) }
+            }
+            let admission = Admission(info: info, admitted: admitted)
+            let key = ObjectIdentifier(channel)
+            admissions.put(key, admission)
+            // A channel whose pipeline could not be built never reaches the accept loop.
+            channel.closeFuture.whenComplete { _ in _ = admissions.take(key) }
+            return childInitializer(channel, admission)
+        }
         do {
             server = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 512)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.allowRemoteHalfClosure, value: false)
-                .bind(host: configuration.host, port: configuration.port, childChannelInitializer: childInitializer)
+                .bind(host: configuration.host, port: configuration.port, childChannelInitializer: admittingInitializer)
         } catch {
             throw ListenerError.bindFailed(name: configuration.name, address: "\(configuration.host):\(configuration.port)",
                                            underlying: "\(error)")
@@ -127,14 +157,26 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
     public var openConnections: Int { counter.total }
 
     public func run() async throws {
+        // The accept loop runs on the listening socket's event loop: a new connection reaches
+        // its handler without a detour through the cooperative pool.
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(server.channel.eventLoop)) {
+            try await acceptLoop()
+        }
+    }
+
+    func acceptLoop() async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        let info = Self.info(for: connection.channel, listener: configuration.name)
-                        group.addTask { [self] in
-                            if counter.admit(info.remoteAddress, limits: configuration.limits) {
-                                defer { counter.release(info.remoteAddress) }
+                        guard let admission = admissions.take(ObjectIdentifier(connection.channel)) else {
+                            connection.channel.close(promise: nil)
+                            continue
+                        }
+                        let info = admission.info
+                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                        group.addTask(executorPreference: executor) { [self] in
+                            if admission.admitted {
                                 await handler(connection, info)
                             } else {
                                 logger.warning("connection refused", metadata: [
@@ -171,4 +213,11 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
                               localAddress: ip(channel.localAddress), localPort: channel.localAddress?.port,
                               listenerName: listener)
     }
+}
+
+/// Admissions decided in the child initializer, handed to the accept loop.
+final class AdmissionTable: Sendable {
+    private let table = Mutex<[ObjectIdentifier: Admission]>([:])
+    func put(_ key: ObjectIdentifier, _ admission: Admission) { table.withLock { $0[key] = admission } }
+    func take(_ key: ObjectIdentifier) -> Admission? { table.withLock { $0.removeValue(forKey: key) } }
 }

@@ -8,8 +8,8 @@ public import NIOCore
 public import SMTPProtocol
 
 public enum SMTPInbound: Sendable {
-    /// Time to send the greeting: the greeting delay passed quietly (or there was none).
-    case greet
+    /// The handler sent the greeting: the greeting delay passed quietly (or there was none).
+    case greeted
     /// The client sent bytes before the greeting (postscreen's "pregreet" test).
     case earlyTalker
     case frame(SMTPFrame)
@@ -22,7 +22,8 @@ public enum SMTPInbound: Sendable {
 public enum SMTPOutbound: Sendable {
     case reply(SMTPReply)
     case replies([SMTPReply])
-    /// The greeting; from now on bytes are decoded.
+    /// A greeting-time reply the session sends itself (554 to an early talker); from now on
+    /// bytes are decoded.
     case greeting(SMTPReply)
     /// Send the reply (354) and decode content.
     case beginData(SMTPReply)
@@ -49,9 +50,17 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
     /// The handlers STARTTLS puts at the front: the TLS handler and its handshake timer.
     public typealias TLSHandlerFactory = @Sendable () throws -> [any ChannelHandler]
 
+    /// How the connection is greeted, decided when it was accepted.
+    public enum Banner: Sendable {
+        /// Send this greeting after the delay (zero: at once), unless the client talks first.
+        case greet(SMTPReply, after: TimeAmount)
+        /// Send this refusal (too many connections) and close.
+        case refuse(SMTPReply)
+    }
+
     var decoder: SMTPFrameDecoder
     var buffer = ByteBuffer()
-    let greetDelay: TimeAmount
+    let banner: Banner
     let makeTLSHandler: TLSHandlerFactory?
     var greeted = false
     var talkedEarly = false
@@ -59,9 +68,9 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
     /// Bytes held before the greeting or while paused are bounded too.
     let maxBuffered: Int
 
-    public init(greetDelay: TimeAmount, limits: SMTPFrameDecoder.Limits = .init(), makeTLSHandler: TLSHandlerFactory?) {
+    public init(banner: Banner, limits: SMTPFrameDecoder.Limits = .init(), makeTLSHandler: TLSHandlerFactory?) {
         self.decoder = SMTPFrameDecoder(limits: limits)
-        self.greetDelay = greetDelay
+        self.banner = banner
         self.makeTLSHandler = makeTLSHandler
         self.maxBuffered = limits.commandLine * 4 + limits.dataPiece
     }
@@ -78,18 +87,46 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
         scheduleGreeting(context: context)
     }
 
+    /// The greeting is written here, on the event loop, the moment the connection is up
+    /// (or the delay has passed): the client does not wait for the session's task to start.
     func scheduleGreeting(context: ChannelHandlerContext) {
         guard !greetScheduled else { return }
         greetScheduled = true
-        // Always at least one loop tick later: the handlers after this one (the async
-        // channel's) may not be in the pipeline yet.
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: max(greetDelay, .zero)) {
-            let (handler, context) = loopBound.value
-            context.fireChannelRead(handler.wrapInboundOut(handler.talkedEarly ? .earlyTalker : .greet))
-            // Outside a socket read cycle: the async channel hands reads on at read-complete.
-            context.fireChannelReadComplete()
+        switch banner {
+        case .refuse(let reply):
+            closing = true
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(encode([reply], allocator: context.channel.allocator))).whenComplete { _ in
+                bound.value.close(promise: nil)
+            }
+        case .greet(let reply, let delay) where delay <= .zero:
+            greeted = true
+            context.writeAndFlush(wrapOutboundOut(encode([reply], allocator: context.channel.allocator)), promise: nil)
+            // One loop tick later: the async channel's handlers may not be in the pipeline yet.
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.deliverInbound(.greeted, context: context)
+            }
+        case .greet(let reply, let delay):
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: delay) {
+                let (handler, context) = bound.value
+                if handler.talkedEarly {
+                    handler.deliverInbound(.earlyTalker, context: context)
+                } else {
+                    handler.greeted = true
+                    context.writeAndFlush(handler.wrapOutboundOut(handler.encode([reply], allocator: context.channel.allocator)), promise: nil)
+                    handler.deliverInbound(.greeted, context: context)
+                }
+            }
         }
+    }
+
+    /// Outside a socket read cycle the async channel hands reads on at read-complete.
+    func deliverInbound(_ event: SMTPInbound, context: ChannelHandlerContext) {
+        context.fireChannelRead(wrapInboundOut(event))
+        context.fireChannelReadComplete()
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -121,11 +158,9 @@ public final class SMTPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            context.fireChannelRead(wrapInboundOut(.timeout))
-            context.fireChannelReadComplete()
+            deliverInbound(.timeout, context: context)
         } else if event is SMTPShutdownEvent {
-            context.fireChannelRead(wrapInboundOut(.shutdown))
-            context.fireChannelReadComplete()
+            deliverInbound(.shutdown, context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }

@@ -141,13 +141,13 @@ struct SMTPConnection {
                           _ out: NIOAsyncChannelOutboundWriter<SMTPOutbound>, _ channel: any NIOCore.Channel) async throws {
         logger.info("connect", metadata: ["listener": .string(info.listenerName)])
         // Look the client's name up while the greeting delay runs.
-        async let reverse: DNSName? = lookupName()
-        guard let first = try await frames.next() else { return }
-        client.verifiedName = await reverse
+        let reverse: Task<DNSName?, Never>? = configuration.reverseLookup && client.address != nil
+            ? Task { [policy, client] in await policy.verifiedName(of: client.address!) } : nil
+        guard let first = try await frames.next() else { reverse?.cancel(); return }
+        client.verifiedName = await reverse?.value
         switch first {
-        case .greet:
+        case .greeted:
             if let ip = client.address { greetGate.pass(ip) }
-            try await out.write(.greeting(Replies.greeting(configuration.hostname)))
         case .earlyTalker:
             logger.warning("pregreet violation", metadata: ["result": "rejected", "reason": "early-talker"])
             state.refuse(with: Replies.earlyTalker)
@@ -157,7 +157,7 @@ struct SMTPConnection {
         }
         while let event = try await frames.next() {
             switch event {
-            case .greet, .earlyTalker:
+            case .greeted, .earlyTalker:
                 continue
             case .timeout:
                 logger.info("timeout", metadata: ["result": "timeout"])
@@ -324,11 +324,6 @@ struct SMTPConnection {
             pendingReplies.removeAll(keepingCapacity: true)
         }
         try await out.write(command)
-    }
-
-    func lookupName() async -> DNSName? {
-        guard configuration.reverseLookup, let ip = client.address else { return nil }
-        return await policy.verifiedName(of: ip)
     }
 
     /// RFC 6409 §6.1 / Postfix reject_sender_login_mismatch: a submission client may only

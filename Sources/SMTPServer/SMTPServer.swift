@@ -37,11 +37,9 @@ public final class SMTPServer: Service, Sendable {
                 channel.channel.pipeline.fireUserInboundEventTriggered(SMTPShutdownEvent())
             }
         }
+        // The refused connection's handler already said 421 and closes it.
         let refusal: Listener.Refusal = { channel, _ in
-            try? await channel.executeThenClose { _, outbound in
-                try await outbound.write(.greeting(Replies.tooManyConnections))
-                try await outbound.write(.close(Replies.tooManyConnections))
-            }
+            try? await channel.channel.closeFuture.get()
         }
         listener = try await Listener(configuration: listen, group: group, logger: logger,
                                       childInitializer: initializer, handler: handler, refusal: refusal)
@@ -69,11 +67,14 @@ public final class SMTPServer: Service, Sendable {
             }
         }
         let tlsFactory = makeTLS
-        return { (channel: any Channel) -> EventLoopFuture<NIOAsyncChannel<SMTPInbound, SMTPOutbound>> in
+        let greeting = Replies.greeting(configuration.hostname)
+        return { (channel: any Channel, admission: Admission) -> EventLoopFuture<NIOAsyncChannel<SMTPInbound, SMTPOutbound>> in
             channel.eventLoop.makeCompletedFuture { () throws -> NIOAsyncChannel<SMTPInbound, SMTPOutbound> in
-                let info = Listener.info(for: channel, listener: listenerName)
+                let info = admission.info
                 // Trusted networks skip the greeting test (postscreen_access_list = permit_mynetworks).
                 let delay: Duration = policy.isTrusted(info.remoteAddress) ? .zero : gate.delay(for: info.remoteAddress)
+                let banner: SMTPChannelHandler.Banner = admission.admitted
+                    ? .greet(greeting, after: timeAmount(delay)) : .refuse(Replies.tooManyConnections)
                 let sync = channel.pipeline.syncOperations
                 if implicitTLS {
                     guard let context = tls?() else { throw NIOSSLError.failedToLoadCertificate }
@@ -81,7 +82,7 @@ public final class SMTPServer: Service, Sendable {
                     try sync.addHandler(TLSHandshakeTimeoutHandler(timeout: handshakeTimeout, logger: logger))
                 }
                 try sync.addHandler(IdleStateHandler(readTimeout: readTimeout))
-                try sync.addHandler(SMTPChannelHandler(greetDelay: timeAmount(delay), makeTLSHandler: tlsFactory))
+                try sync.addHandler(SMTPChannelHandler(banner: banner, makeTLSHandler: tlsFactory))
                 return try NIOAsyncChannel<SMTPInbound, SMTPOutbound>(wrappingChannelSynchronously: channel)
             }
         }

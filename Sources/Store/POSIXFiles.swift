@@ -178,6 +178,92 @@ enum POSIXFiles {
         }
     }
 
+    /// Creates and writes a file but does not sync it: returns the open descriptor, for
+    /// `syncAndClose` once the file has its final names (see MailStore.deliverOnce).
+    static func writeUnsynced(directory: String, name: String, bytes: [UInt8], mtime: Int64?) throws(POSIXFailure) -> Int32 {
+        let path = directory + "/" + name
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        guard fd >= 0 else { throw POSIXFailure(operation: "create", path: path, code: errno) }
+        var failure: POSIXFailure?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count, failure == nil {
+                let n = write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = POSIXFailure(operation: "write", path: path, code: errno)
+                } else {
+                    offset += n
+                }
+            }
+        }
+        if failure == nil, let mtime {
+            var times = [timespec(tv_sec: time_t(mtime), tv_nsec: 0), timespec(tv_sec: time_t(mtime), tv_nsec: 0)]
+            if futimens(fd, &times) != 0 { failure = POSIXFailure(operation: "futimens", path: path, code: errno) }
+        }
+        if let failure {
+            close(fd)
+            unlink(path)
+            throw failure
+        }
+        return fd
+    }
+
+    /// Linux's O_TMPFILE (`__O_TMPFILE | O_DIRECTORY`, bits/fcntl-linux.h): the C macro does
+    /// not reach Swift.
+    static let openTemporaryFile: Int32 = 0o20_200_000
+
+    /// Writes `bytes` into a new file that has no name yet, in `directory` (O_TMPFILE), and
+    /// returns its descriptor; nil when the file system cannot do that (then use tmp/).
+    /// Naming it later with `linkAnonymous` needs no rename and no tmp/ entry, and the inode
+    /// is allocated without holding any directory's lock, so concurrent deliveries into one
+    /// Maildir do not queue behind each other's inode allocation.
+    static func writeAnonymous(directory: String, bytes: [UInt8], mtime: Int64?) throws(POSIXFailure) -> Int32? {
+        let fd = open(directory, openTemporaryFile | O_WRONLY | O_CLOEXEC, fileMode)
+        if fd < 0 {
+            if errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL { return nil }
+            throw POSIXFailure(operation: "create", path: directory, code: errno)
+        }
+        var failure: POSIXFailure?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count, failure == nil {
+                let n = write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = POSIXFailure(operation: "write", path: directory, code: errno)
+                } else {
+                    offset += n
+                }
+            }
+        }
+        if failure == nil, let mtime {
+            var times = [timespec(tv_sec: time_t(mtime), tv_nsec: 0), timespec(tv_sec: time_t(mtime), tv_nsec: 0)]
+            if futimens(fd, &times) != 0 { failure = POSIXFailure(operation: "futimens", path: directory, code: errno) }
+        }
+        if let failure {
+            close(fd)
+            throw failure
+        }
+        return fd
+    }
+
+    /// Gives a file from `writeAnonymous` a name (linkat through /proc/self/fd, which needs
+    /// no privilege, unlike AT_EMPTY_PATH).
+    static func linkAnonymous(_ fd: Int32, to path: String) throws(POSIXFailure) {
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+            throw POSIXFailure(operation: "link", path: path, code: errno)
+        }
+    }
+
+    /// fsync and close a descriptor from `writeUnsynced`.
+    static func syncAndClose(_ fd: Int32, path: String) throws(POSIXFailure) {
+        var failure: POSIXFailure?
+        if fsync(fd) != 0 { failure = POSIXFailure(operation: "fsync", path: path, code: errno) }
+        if close(fd) != 0, failure == nil { failure = POSIXFailure(operation: "close", path: path, code: errno) }
+        if let failure { throw failure }
+    }
+
     static func writeDurably(directory: String, name: String, bytes: [UInt8], mtime: Int64?) throws(POSIXFailure) {
         let result: Result<Void, POSIXFailure> = bytes.withUnsafeBytes { buffer in
             do throws(POSIXFailure) {

@@ -107,6 +107,24 @@ func temporaryDirectory() -> String {
         #expect(throws: AccountsError.aliasNotFound("team@example.org")) { try d.removeAlias("team@example.org") }
     }
 
+    /// The server keeps the directory in memory; changes made by the CLI (another process,
+    /// another connection) must be seen at the next lookup.
+    @Test func changesByAnotherConnectionAreSeenAtOnce() throws {
+        let server = try directory()
+        try server.addDomain("example.org")
+        #expect(try server.resolve(try EmailAddress("carol@example.org")) == .failure(.unknownRecipient))
+        let cli = try directory()
+        try cli.addUser("carol@example.org", password: .plain("x"))
+        #expect(try server.resolve(try EmailAddress("carol@example.org")).get().mailboxes.map(\.description) == ["carol@example.org"])
+        try cli.addAlias("c@example.org", destinations: ["carol@example.org"])
+        #expect(try server.resolve(try EmailAddress("c@example.org")).get().mailboxes.map(\.description) == ["carol@example.org"])
+        try cli.removeAlias("c@example.org")
+        try cli.removeUser("carol@example.org")
+        #expect(try server.resolve(try EmailAddress("c@example.org")) == .failure(.unknownRecipient))
+        try cli.addDomain("example.net")
+        #expect(try server.isHosted(try Domain("example.net")))
+    }
+
     @Test func databaseFilesArePrivate() throws {
         _ = try directory()
         let attrs = try FileManager.default.attributesOfItem(atPath: dir + "/accounts.sqlite")
