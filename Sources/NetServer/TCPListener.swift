@@ -103,7 +103,10 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
     public typealias Refusal = @Sendable (NIOAsyncChannel<Inbound, Outbound>, ConnectionInfo) async -> Void
 
     public let configuration: ListenerConfiguration
-    let server: NIOAsyncChannel<NIOAsyncChannel<Inbound, Outbound>, Never>
+    /// One listening socket per event loop (SO_REUSEPORT): the kernel spreads connections over
+    /// them, and each connection lives on the loop that accepted it, so nothing crosses threads
+    /// between accept and greeting.
+    let servers: [NIOAsyncChannel<NIOAsyncChannel<Inbound, Outbound>, Never>]
     let handler: Handler
     let refusal: Refusal
     let logger: Logger
@@ -111,7 +114,7 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
     /// Admission decisions of accepted channels, until the accept loop picks them up.
     let admissions: AdmissionTable
 
-    public var localPort: Int { server.channel.localAddress?.port ?? configuration.port }
+    public var localPort: Int { servers.first?.channel.localAddress?.port ?? configuration.port }
 
     public init(configuration: ListenerConfiguration, group: any EventLoopGroup, logger: Logger,
                 childInitializer: @escaping ChildInitializer, handler: @escaping Handler,
@@ -141,30 +144,44 @@ public final class TCPListener<Inbound: Sendable, Outbound: Sendable>: Service, 
             channel.closeFuture.whenComplete { _ in _ = admissions.take(key) }
             return childInitializer(channel, admission)
         }
+        var bound: [NIOAsyncChannel<NIOAsyncChannel<Inbound, Outbound>, Never>] = []
         do {
-            server = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 512)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.allowRemoteHalfClosure, value: false)
-                .bind(host: configuration.host, port: configuration.port, childChannelInitializer: admittingInitializer)
+            var port = configuration.port
+            for loop in group.makeIterator() {
+                let server = try await ServerBootstrap(group: loop, childGroup: loop)
+                    .serverChannelOption(.backlog, value: 512)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+                    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                    .childChannelOption(.allowRemoteHalfClosure, value: false)
+                    .bind(host: configuration.host, port: port, childChannelInitializer: admittingInitializer)
+                bound.append(server)
+                // Port 0: the others share the port the first one was given.
+                port = server.channel.localAddress?.port ?? port
+            }
         } catch {
+            for server in bound { try? await server.channel.close() }
             throw ListenerError.bindFailed(name: configuration.name, address: "\(configuration.host):\(configuration.port)",
                                            underlying: "\(error)")
         }
+        servers = bound
     }
 
     public var openConnections: Int { counter.total }
 
     public func run() async throws {
-        // The accept loop runs on the listening socket's event loop: a new connection reaches
-        // its handler without a detour through the cooperative pool.
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(server.channel.eventLoop)) {
-            try await acceptLoop()
+        try await withThrowingDiscardingTaskGroup { group in
+            for server in servers {
+                // Each accept loop runs on its socket's event loop: a new connection reaches
+                // its handler without a detour through the cooperative pool.
+                group.addTask(executorPreference: EventLoopTaskExecutor(server.channel.eventLoop)) { [self] in
+                    try await acceptLoop(server)
+                }
+            }
         }
     }
 
-    func acceptLoop() async throws {
+    func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<Inbound, Outbound>, Never>) async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
