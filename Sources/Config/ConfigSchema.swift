@@ -158,7 +158,7 @@ public enum ConfigSchema {
         integer("smtp", "message_size_limit", 1024...(1 << 31), default: 26_214_400, doc: "Largest message accepted, in bytes (advertised with SIZE).") { c, n in c.smtp.maxMessageSize = n },
         integer("smtp", "recipient_limit", 1...10_000, default: 100, doc: "Most recipients per message.") { c, n in c.smtp.maxRecipients = n },
         integer("smtp", "max_connections", 1...100_000, default: 500, doc: "Most simultaneous SMTP connections per listener.") { c, n in c.smtp.maxConnections = n },
-        integer("smtp", "max_connections_per_client", 1...10_000, default: 50, doc: "Most simultaneous connections from one IP address.") { c, n in c.smtp.maxConnectionsPerClient = n },
+        integer("smtp", "max_connections_per_client", 1...10_000, default: 50, doc: "Most simultaneous connections from one IP address (trusted_networks are exempt, as Postfix exempts mynetworks).") { c, n in c.smtp.maxConnectionsPerClient = n },
         duration("smtp", "timeout", default: "300s", doc: "Idle time before a connection is closed with 421 (RFC 5321 §4.5.3.2 asks for at least 5 minutes).") { c, d in c.smtp.readTimeout = d },
 
         // [submission]

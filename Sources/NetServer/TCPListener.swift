@@ -15,9 +15,17 @@ import Synchronization
 public struct ConnectionLimits: Sendable {
     public var total: Int
     public var perClientAddress: Int
-    public init(total: Int = 1000, perClientAddress: Int = 20) {
+    /// Clients exempt from `perClientAddress` (Postfix exempts $mynetworks through
+    /// smtpd_client_event_limit_exceptions); the total limit still applies.
+    public var exempt: [(network: IPAddress, prefixLength: Int)]
+    public init(total: Int = 1000, perClientAddress: Int = 20, exempt: [(network: IPAddress, prefixLength: Int)] = []) {
         self.total = total
         self.perClientAddress = perClientAddress
+        self.exempt = exempt
+    }
+
+    func isExempt(_ ip: IPAddress) -> Bool {
+        exempt.contains { ip.isIn(network: $0.network, prefixLength: $0.prefixLength) }
     }
 }
 
@@ -54,7 +62,7 @@ public final class ConnectionCounter: Sendable {
     public func admit(_ address: IPAddress?, limits: ConnectionLimits) -> Bool {
         state.withLock { s in
             guard s.total < limits.total else { return false }
-            if let a = address {
+            if let a = address, !limits.isExempt(a) {
                 let n = s.perAddress[a, default: 0]
                 guard n < limits.perClientAddress else { return false }
                 s.perAddress[a] = n + 1

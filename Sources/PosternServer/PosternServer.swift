@@ -84,7 +84,8 @@ public final class PosternServer: Sendable {
                     configuration: ServerComponents.smtpConfiguration(config, kind: kind, implicitTLS: implicitTLS),
                     listen: ListenerConfiguration(name: name, host: address.host, port: address.port,
                                                   limits: ConnectionLimits(total: config.smtp.maxConnections,
-                                                                           perClientAddress: config.smtp.maxConnectionsPerClient)),
+                                                                           perClientAddress: config.smtp.maxConnectionsPerClient,
+                                                                           exempt: config.smtp.trustedNetworks.map { ($0.address, $0.prefixLength) })),
                     group: group, policy: policy, ingest: ingest, authenticator: authenticator, tls: tlsSource, logger: smtpLogger)
                 services.append(server)
                 ports[name] = server.port
