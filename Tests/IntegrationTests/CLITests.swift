@@ -164,3 +164,42 @@ func portIsFree(_ port: Int) -> Bool {
     addr.sin_port = UInt16(port).bigEndian
     return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
 }
+
+@Suite(.serialized) struct OperatorCommandTests {
+    @Test func dnsLookupThroughTheConfiguredResolver() async throws {
+        let postern = try posternBinary()
+        var zone = TestDNSZone()
+        try zone.mx("example.org", (10, "mx1.example.org"), (20, "mx2.example.org"))
+        try zone.txt("example.org", "v=spf1 -all")
+        try zone.nullMX("nomail.example")
+        let dns = try await TestDNSServer.start(zone)
+        let (dir, _) = try scratchConfig()
+        let config = dir + "/dns.toml"
+        try """
+            hostname = "mail.example.test"
+            data_dir = "\(dir)/data"
+            [listen]
+            smtp = "127.0.0.1:0"
+            [dns]
+            nameservers = ["127.0.0.1:\(dns.port)"]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let mx = try await Program.run(postern, ["dns", "lookup", "MX", "example.org", "--config", config])
+        #expect(mx.status == 0, "\(mx.output)")
+        #expect(mx.stdout.contains("10 mx1.example.org.") && mx.stdout.contains("20 mx2.example.org."), "\(mx.stdout)")
+        let txt = try await Program.run(postern, ["dns", "lookup", "TXT", "example.org", "--config", config])
+        #expect(txt.stdout.contains("\"v=spf1 -all\""), "\(txt.stdout)")
+        let none = try await Program.run(postern, ["dns", "lookup", "A", "missing.example.org", "--config", config])
+        #expect(none.stdout.contains("NXDOMAIN"), "\(none.stdout)")
+        await dns.stop()
+    }
+
+    @Test func tlsStatusShowsTheCertificate() async throws {
+        let postern = try posternBinary()
+        let (_, config) = try scratchConfig()
+        let r = try await Program.run(postern, ["tls", "status", "--config", config])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.stdout.contains("source:     self-signed"))
+        #expect(r.stdout.contains("names:      mail.example.test"))
+        #expect(r.stdout.contains("days left"))
+    }
+}
