@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "postern", targets: ["postern"]),
+        // The pure parsers, for the fuzz package in Fuzz/.
+        .library(name: "PosternParsers", targets: ["MailCore", "TOML", "SMTPProtocol", "IMAPProtocol", "MessageFormat", "DNSClient"]),
 
     ],
     dependencies: [

@@ -1,0 +1,29 @@
+// swift-tools-version:6.1
+// libFuzzer targets for every parser of Postern, kept out of the main package so that the
+// sanitizer flags never touch the product build. Build and run one:
+//
+//   cd Fuzz
+//   swift build -c release --product FuzzSMTPFraming -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+//   .build/release/FuzzSMTPFraming -max_total_time=60 corpus/smtp-framing
+//
+// Seeds: ../Tests/*/Fixtures and the shared MIME samples (see README.md).
+import PackageDescription
+
+let package = Package(
+    name: "PosternFuzz",
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(name: "FuzzSMTPCommand", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
+        .executableTarget(name: "FuzzSMTPFraming", dependencies: [.product(name: "PosternParsers", package: "Postern"),
+                                                           .product(name: "NIOCore", package: "swift-nio")]),
+        .executableTarget(name: "FuzzIMAPCommand", dependencies: [.product(name: "PosternParsers", package: "Postern"),
+                                                           .product(name: "NIOCore", package: "swift-nio")]),
+        .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
+        .executableTarget(name: "FuzzTOML", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
+        .executableTarget(name: "FuzzDNSMessage", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
+    ],
+    swiftLanguageModes: [.v6]
+)
