@@ -103,6 +103,9 @@ struct SMTPConnection {
     var pendingReplies: [SMTPReply] = []
     var shuttingDown = false
     var tlsDescription: String?
+    /// A refused BDAT chunk is read and dropped; this reply follows its last byte.
+    var discardingChunk = false
+    var discardReply: SMTPReply?
 
     init(configuration: SMTPServerConfiguration, policy: InboundPolicy, ingest: any MessageIngest, authenticator: any Authenticator,
          greetGate: GreetGate, info: ConnectionInfo, logger: Logger, tlsAvailable: Bool) {
@@ -197,7 +200,7 @@ struct SMTPConnection {
             if bare > 0 { logger.info("bare line endings normalised", metadata: ["count": .stringConvertible(bare)]) }
             let result = await finishMessage()
             if result.1 == .close {
-                try await flush(out, extra: [], command: .close(result.0))
+                try await send(out, .close(result.0))
                 return .close
             }
             try await reply(result.0, out, more: false)
@@ -216,7 +219,7 @@ struct SMTPConnection {
             }
             let result = await finishMessage()
             if result.1 == .close {
-                try await flush(out, extra: [], command: .close(result.0))
+                try await send(out, .close(result.0))
                 return .close
             }
             try await reply(result.0, out, more: false)
@@ -224,8 +227,6 @@ struct SMTPConnection {
         }
     }
 
-    var discardingChunk = false
-    var discardReply: SMTPReply?
 
     mutating func closeForShutdown(_ out: NIOAsyncChannelOutboundWriter<SMTPOutbound>) async throws -> Flow {
         try await out.write(.close(Replies.shuttingDown(configuration.hostname)))
@@ -240,13 +241,13 @@ struct SMTPConnection {
             switch action {
             case .reply(let r):
                 if pausing {
-                    try await flush(out, extra: [], command: .resumeCommands([r]))
+                    try await send(out, .resumeCommands([r]))
                 } else {
                     try await reply(r, out, more: more)
                 }
                 return .proceed
             case .close(let r):
-                try await flush(out, extra: [], command: .close(r))
+                try await send(out, .close(r))
                 logger.info("disconnect", metadata: ["result": r.code < 400 ? "ok" : "closed", "reply": .stringConvertible(r.code)])
                 return .close
             case .checkHelo(let name, let extended):
@@ -279,14 +280,14 @@ struct SMTPConnection {
                 if more && configuration.session.rejectUnauthPipelining {
                     // Content sent before our 354: a spam engine that does not listen.
                     logger.warning("improper pipelining", metadata: ["result": "rejected", "reason": "data-before-354"])
-                    try await flush(out, extra: [], command: .close(Replies.unauthPipelining))
+                    try await send(out, .close(Replies.unauthPipelining))
                     return .close
                 }
                 content = ByteBuffer()
-                try await flush(out, extra: [], command: .beginData(Replies.startData))
+                try await send(out, .beginData(Replies.startData))
                 return .proceed
             case .startTLS:
-                try await flush(out, extra: [], command: .startTLS(Replies.readyForTLS))
+                try await send(out, .startTLS(Replies.readyForTLS))
                 state.tlsStarted()
                 client.tls = true
                 client.heloName = nil
@@ -318,7 +319,8 @@ struct SMTPConnection {
         }
     }
 
-    mutating func flush(_ out: NIOAsyncChannelOutboundWriter<SMTPOutbound>, extra: [SMTPReply], command: SMTPOutbound) async throws {
+    /// Writes held-back replies, then `command`.
+    mutating func send(_ out: NIOAsyncChannelOutboundWriter<SMTPOutbound>, _ command: SMTPOutbound) async throws {
         if !pendingReplies.isEmpty {
             try await out.write(.replies(pendingReplies))
             pendingReplies.removeAll(keepingCapacity: true)
@@ -386,7 +388,7 @@ struct SMTPConnection {
             step = sasl.start(initialResponse: nil)
         }
         while case .challenge(let challenge) = step {
-            try await flush(out, extra: [], command: .reply(SMTPReply(334, nil, SASLServer.encodeChallenge(challenge))))
+            try await send(out, .reply(SMTPReply(334, nil, SASLServer.encodeChallenge(challenge))))
             guard let next = try await frames.next() else { throw CancellationError() }
             guard case .frame(.line(let line, _)) = next else {
                 if case .timeout = next { return .close(Replies.timeout) }
