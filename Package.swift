@@ -108,6 +108,15 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
         ], swiftSettings: strict),
 
+        .target(name: "Queue", dependencies: [
+            "MailCore", "SMTPProtocol", "SMTPClient", "DNSClient", "MessageFormat",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+
         // MARK: services
         .target(
             name: "Store",

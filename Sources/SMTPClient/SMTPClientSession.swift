@@ -178,6 +178,9 @@ public final class SMTPClientSession {
     public private(set) var isUsable = true
     /// Transactions completed on this connection.
     public private(set) var transactions = 0
+    /// The final dot of the current transaction has been (or is being) written: from here
+    /// on the server may have accepted the message even if we never see its reply.
+    public private(set) var endOfDataSent = false
     let implicitTLS: SMTPClientTLS?
 
     init(channel: any Channel, inbound: NIOAsyncChannelInboundStream<SMTPClientInbound>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
@@ -304,6 +307,7 @@ public final class SMTPClientSession {
     public func send(_ t: OutboundTransaction) async throws -> TransactionResult {
         let mailLine = "MAIL FROM:<\(t.reversePath)>" + t.mailParameters.map { " " + $0 }.joined()
         let rcptLines = t.recipients.map { "RCPT TO:<\($0.address)>" + $0.parameters.map { " " + $0 }.joined() }
+        endOfDataSent = false
         var result = TransactionResult(mail: Replies.ok, recipients: Array(repeating: nil, count: t.recipients.count), data: nil)
         if capabilities.pipelining {
             // RFC 2920 §3.1: MAIL, every RCPT and DATA in one group; replies in order.
@@ -358,7 +362,10 @@ public final class SMTPClientSession {
             let end = min(offset + chunk, content.count)
             var out: [UInt8] = []
             encoder.encode(content[offset..<end], into: &out)
-            if end == content.count { encoder.finish(into: &out) }
+            if end == content.count {
+                encoder.finish(into: &out)
+                endOfDataSent = true
+            }
             try await write(bytes: out, timeout: timeouts.dataBlock, stage: "sending message body")
             offset = end
         } while offset < content.count
