@@ -126,7 +126,7 @@ let package = Package(
 
         .target(name: "PosternServer", dependencies: [
             "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
-            "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates",
+            "Queue", "SMTPClient", "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -134,7 +134,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .executableTarget(name: "postern", dependencies: [
-            "Accounts", "Config", "DNSClient", "MailCore", "PosternServer", "TLSCertificates",
+            "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "PosternServer", "Queue", "SMTPProtocol", "TLSCertificates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
