@@ -79,7 +79,7 @@ let package = Package(
 
         // MARK: composition and test support
         .target(name: "TestSupport", dependencies: [
-            "DNSClient", "MailCore", "Config", "PosternServer", "PosternLogging",
+            "DNSClient", "MailCore", "Config", "PosternServer", "PosternLogging", "Queue",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -167,6 +167,17 @@ let package = Package(
             "DNSClient", "TestSupport", "MailCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .testTarget(name: "SMTPClientTests", dependencies: [
+            "SMTPClient", "SMTPProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .testTarget(name: "QueueTests", dependencies: [
+            "Queue", "SMTPClient", "SMTPProtocol", "MailCore", "MessageFormat", "TestSupport", "DNSClient",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: [

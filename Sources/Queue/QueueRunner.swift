@@ -160,7 +160,13 @@ actor QueueRunner {
         let target = deadline ?? clock.now().addingTimeInterval(3600)
         let task = Task { _ = try? await clock.sleep(until: target) }
         sleeper = task
-        await task.value
+        // The sleep is its own task (so `wake` can cancel it); the run loop's cancellation
+        // must reach it too.
+        await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
         sleeper = nil
         wakePending = false
     }
@@ -548,7 +554,7 @@ actor QueueRunner {
     var isIdle: Bool {
         guard totalWorkers == 0 else { return false }
         let now = clock.now()
-        return !entries.values.contains { $0.inFlight > 0 || $0.finalizing || ($0.nextAttempt <= now && !$0.pending.isEmpty) }
+        return !entries.values.contains { $0.inFlight > 0 || $0.finalizing || $0.nextAttempt <= now }
     }
 
     func checkIdle() {

@@ -166,12 +166,16 @@ public struct SRS: Sendable {
         var rng = SystemRandomNumberGenerator()
         let raw = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let text = Data(raw).base64EncodedString()
+        // Written whole and fsynced under a temporary name, then renamed into place.
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data((text + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        unlink(temporary)
+        do throws(SpoolIOError) {
+            try SpoolFiles.writeNew(temporary, Array((text + "\n").utf8))
+            try SpoolFiles.rename(temporary, path)
+            try SpoolFiles.syncDirectory((path as NSString).deletingLastPathComponent)
+        } catch {
+            throw error
         }
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
-        chmod(path, 0o600)
         return Array(text.utf8)
     }
 }
