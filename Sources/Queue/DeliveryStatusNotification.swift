@@ -44,6 +44,8 @@ public struct DeliveryStatusNotification: Sendable {
     /// The original is returned whole up to this size, its header only beyond it (Postfix's
     /// bounce_size_limit).
     public var returnedContentLimit = 100 * 1024
+    /// The notification's own queue id (its Message-ID's left part).
+    public var notificationID: String?
 
     public init(kind: DSNKind, reportingMTA: String, original: QueueEnvelope, recipients: [DSNRecipient], now: Date, willRetryUntil: Date? = nil) {
         self.kind = kind
@@ -68,7 +70,7 @@ public struct DeliveryStatusNotification: Sendable {
         if let sender = original.reversePath.address { field("To", "<\(sender)>") }
         field("Subject", kind == .failure ? "Undelivered Mail Returned to Sender" : "Delayed Mail (still being retried)")
         field("Date", RFC5322Date.format(seconds: Int64(now.timeIntervalSince1970)))
-        field("Message-ID", "<\(original.id)\(kind.idSuffix)@\(host)>")
+        field("Message-ID", "<\(notificationID ?? original.id + kind.idSuffix)@\(host)>")
         field("Auto-Submitted", "auto-replied")
         field("MIME-Version", "1.0")
         field("Content-Type", "multipart/report; report-type=delivery-status; boundary=\"\(boundary)\"")

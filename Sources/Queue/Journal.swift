@@ -8,6 +8,7 @@
 //     bounced <index> <time> <xtext relay> <xtext reply> #<checksum>
 //     deferred <index> <time> <xtext relay> <xtext reply> #<checksum>
 //     warned <time> #<checksum>              the delay DSN was queued
+//     notified <index> <time> #<checksum>    the recipient's failure was reported
 //
 // `reply` is the reply on one line (`550 5.1.1 text`); `index` counts recipients in the
 // order of the queue file.
@@ -22,6 +23,7 @@ public enum JournalRecord: Sendable, Hashable {
     case bounced(recipient: Int, time: Date, relay: String, reply: SMTPReply)
     case deferred(recipient: Int, time: Date, relay: String, reply: SMTPReply)
     case warned(time: Date)
+    case notified(recipient: Int, time: Date)
 }
 
 public enum Journal {
@@ -33,6 +35,7 @@ public enum Journal {
         case .bounced(let i, let t, let relay, let reply): body = fields("bounced", i, t, relay, reply)
         case .deferred(let i, let t, let relay, let reply): body = fields("deferred", i, t, relay, reply)
         case .warned(let t): body = "warned \(seconds(t))"
+        case .notified(let i, let t): body = "notified \(i) \(seconds(t))"
         }
         body += " #" + checksum(body)
         return Array((body + "\n").utf8)
@@ -73,6 +76,9 @@ public enum Journal {
         case "warned":
             guard parts.count == 2, let t = time(parts[1]) else { return nil }
             return .warned(time: t)
+        case "notified":
+            guard parts.count == 3, let i = Int(parts[1]), i >= 0, let t = time(parts[2]) else { return nil }
+            return .notified(recipient: i, time: t)
         case "done", "bounced", "deferred":
             guard parts.count == 5, let i = Int(parts[1]), i >= 0, let t = time(parts[2]),
                   let relay = SMTPCommandParser.decodeXtext(String(parts[3])),
@@ -110,6 +116,8 @@ public enum Journal {
                 if progress[i].state == .pending { progress[i].deferrals += 1 }
                 progress[i].lastAttempt = t; progress[i].lastRelay = relay; progress[i].lastReply = reply
             case .warned: warned = true
+            case .notified(let i, _) where i < recipients:
+                progress[i].notified = true
             default: break
             }
         }

@@ -403,6 +403,17 @@ actor QueueRunner {
             await finalize(id)
             return
         }
+        // Postfix's bounce_flush: recipients that failed for good are reported now, not
+        // when the last deferred one is done.
+        let failedNow = e.progress.indices.filter { e.progress[$0].state == .bounced && !e.progress[$0].notified }
+        if !failedNow.isEmpty {
+            for i in failedNow { e.progress[i].notified = true }
+            entries[id] = e
+            await notify(e, kind: .failure, recipients: failedNow.filter { e.envelope.recipients[$0].wantsFailureNotice })
+            try? await spool.append(id, failedNow.map { .notified(recipient: $0, time: now) })
+            guard let refreshed = entries[id] else { return }
+            e = refreshed
+        }
         let deferrals = e.pending.map { e.progress[$0].deferrals }.max() ?? 0
         e.nextAttempt = min(now.addingTimeInterval(configuration.retry.delay(afterDeferrals: max(1, deferrals))), expiry)
         due.push(e.nextAttempt, id)
@@ -425,7 +436,7 @@ actor QueueRunner {
         guard var e = entries[id], !e.finalizing else { return }
         e.finalizing = true
         entries[id] = e
-        let failed = e.progress.indices.filter { e.progress[$0].state == .bounced }
+        let failed = e.progress.indices.filter { e.progress[$0].state == .bounced && !e.progress[$0].notified }
         if !failed.isEmpty {
             let wanted = failed.filter { e.envelope.recipients[$0].wantsFailureNotice }
             await notify(e, kind: .failure, recipients: wanted)
@@ -464,16 +475,21 @@ actor QueueRunner {
             return false
         }
         let now = clock.now()
-        let dsn = DeliveryStatusNotification(kind: kind, reportingMTA: configuration.hostname, original: e.envelope,
+        // One id per notice: the first failure report is <id>.B, a later one for other
+        // recipients <id>.B<first recipient>; queueing the same notice twice is a no-op.
+        let first = recipients.min() ?? 0
+        let notificationID = String((id + kind.idSuffix + (kind == .failure && first > 0 ? String(first) : "")).prefix(QueueID.maxLength))
+        var dsn = DeliveryStatusNotification(kind: kind, reportingMTA: configuration.hostname, original: e.envelope,
                                              recipients: recipients.map { DSNRecipient(recipient: e.envelope.recipients[$0], progress: e.progress[$0]) },
                                              now: now, willRetryUntil: e.envelope.arrival.addingTimeInterval(configuration.lifetime))
+        dsn.notificationID = notificationID
         let original = await loadContent(id) ?? []
         let content = dsn.message(originalContent: original)
         guard let targets = await notificationRecipients(sender) else {
             events.emit(.notificationSuppressed(id: id, reason: "sender \(sender) is unknown here"))
             return false
         }
-        let envelope = QueueEnvelope(id: id + kind.idSuffix, arrival: now, reversePath: .null, parameters: MailParameters(),
+        let envelope = QueueEnvelope(id: notificationID, arrival: now, reversePath: .null, parameters: MailParameters(),
                                      recipients: targets, eightBit: content.contains { $0 >= 0x80 })
         do {
             switch try await spool.enqueue(envelope, content: content, exactID: true) {

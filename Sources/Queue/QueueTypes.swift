@@ -85,6 +85,8 @@ public struct RecipientProgress: Sendable, Hashable {
     public var lastReply: SMTPReply?
     /// `host[address]:port`, or `local`.
     public var lastRelay: String?
+    /// Its failure was reported to the sender (or needs no report).
+    public var notified = false
 
     public init() {}
 }

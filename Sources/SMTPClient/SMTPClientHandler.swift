@@ -55,6 +55,9 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             context.fireChannelRead(wrapInboundOut(.tlsEstablished))
+            // NIOAsyncChannel hands reads to the stream at read-complete: without one, the
+            // marker would wait for the next bytes from the server, which wait for our EHLO.
+            context.fireChannelReadComplete()
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -462,7 +462,7 @@ public final class SMTPClientSession {
             try await body()
         } catch {
             isUsable = false
-            throw timedOut.value ? SMTPClientError.timeout(stage: stage) : SMTPClientError.connectionClosed(stage: stage)
+            throw timedOut.value ? SMTPClientError.timeout(stage: stage) : SMTPClientError.connectionClosed(stage: "\(stage) (\(error))")
         }
     }
 }

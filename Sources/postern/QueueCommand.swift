@@ -114,6 +114,7 @@ struct QueueCommand: AsyncParsableCommand {
                     case .bounced(let i, let t, let relay, let reply): print("  \(QueueCommand.date(t))  bounced   \(e.recipients[safe: i] ?? "#\(i)") via \(relay): \(reply.oneLine)")
                     case .deferred(let i, let t, let relay, let reply): print("  \(QueueCommand.date(t))  deferred  \(e.recipients[safe: i] ?? "#\(i)") via \(relay): \(reply.oneLine)")
                     case .warned(let t): print("  \(QueueCommand.date(t))  delay notification queued")
+                    case .notified(let i, let t): print("  \(QueueCommand.date(t))  failure of \(e.recipients[safe: i] ?? "#\(i)") reported to the sender")
                     }
                 }
             }

@@ -16,6 +16,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 p = argparse.ArgumentParser()
 p.add_argument("--spool", required=True)
 p.add_argument("--port-file", required=True)
+p.add_argument("--port", type=int, default=0)
 p.add_argument("--hostname", default="sink.example.test")
 p.add_argument("--tls-cert")
 p.add_argument("--tls-key")
@@ -54,7 +55,7 @@ class Handler:
             "rcpt_tos": envelope.rcpt_tos,
             "rcpt_options": envelope.rcpt_options,
             "tls": session.ssl is not None,
-            "auth": session.login_data.decode() if isinstance(session.login_data, bytes) else session.login_data,
+            "auth": session.auth_data.decode() if isinstance(session.auth_data, bytes) else None,
             "helo": session.host_name,
         }
         with open(base + ".json.tmp", "w") as f:
@@ -82,14 +83,24 @@ async def main():
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", args.port))
     sock.listen(128)
     server = await loop.create_server(lambda: SMTP(Handler(), loop=loop, **kwargs), sock=sock,
                                       ssl=context if args.implicit_tls else None)
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(sock.getsockname()[1]))
     os.rename(args.port_file + ".tmp", args.port_file)
+    # Exit with the test process that started us, even if it never got to stop us.
+    parent = os.getppid()
+    async def watch_parent():
+        while os.getppid() == parent:
+            await asyncio.sleep(1)
+        server.close()
+    loop.create_task(watch_parent())
     async with server:
-        await server.serve_forever()
+        try:
+            await server.serve_forever()
+        except asyncio.CancelledError:
+            pass
 
 asyncio.run(main())

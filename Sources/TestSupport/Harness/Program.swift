@@ -48,9 +48,12 @@ public enum Program {
         try process.run()
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try? inPipe.fileHandleForWriting.close()
-        // Drain both pipes concurrently so a chatty program cannot block on a full pipe.
-        async let out = Task.detached { outPipe.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { errPipe.fileHandleForReading.readDataToEndOfFile() }.value
+        // Drain both pipes concurrently so a chatty program cannot block on a full pipe. The
+        // blocking reads and the wait run on threads of their own: on the concurrency pool
+        // (two threads on a two-core machine) they would starve an in-process server that
+        // the program talks to.
+        async let out = Self.blocking { outPipe.fileHandleForReading.readDataToEndOfFile() }
+        async let err = Self.blocking { errPipe.fileHandleForReading.readDataToEndOfFile() }
         let killed = KilledFlag()
         let killer = Task.detached {
             try await Task.sleep(for: timeout)
@@ -60,10 +63,18 @@ public enum Program {
             }
         }
         let (o, e) = await (out, err)
-        process.waitUntilExit()
+        await Self.blocking { process.waitUntilExit() }
         killer.cancel()
         if killed.value { throw ProgramError.timedOut(executable) }
         return ProgramResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+extension Program {
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in
+            Thread.detachNewThread { c.resume(returning: body()) }
+        }
     }
 }
 
