@@ -132,12 +132,13 @@ struct RemoteDelivery: Sendable {
                     continue
                 case .failed(let verdict, let reachedGreeting):
                     lastFailure = verdict
-                    lastRelay = target.relay
+                    // A reply from the server names it as the relay; a failure to talk to
+                    // it at all is ours ("relay=none", the host is in the text).
+                    lastRelay = reachedGreeting ? target.relay : "none"
                     if reachedGreeting { sessions += 1 }
                     if case .bounced = verdict {
-                        // Mail loops back to us, or the relay refused us for good: no other
-                        // host will do better.
-                        await report(job, AttemptReport(verdicts: Dictionary(uniqueKeysWithValues: job.recipients.map { ($0, verdict) }), relay: target.relay))
+                        // Mail loops back to us: no other host will do better.
+                        await report(job, AttemptReport(verdicts: Dictionary(uniqueKeysWithValues: job.recipients.map { ($0, verdict) }), relay: lastRelay))
                         return await next()
                     }
                 }
@@ -256,11 +257,14 @@ struct RemoteDelivery: Sendable {
             case .rejected(_, let reply):
                 return .failed(.deferred(reply.isTransientFailure ? reply : SMTPReply(451, EnhancedStatus(4, 4, 0), "host \(target.relay) refused to talk to me: \(reply.oneLine)")),
                                reachedGreeting: stage.reachedGreeting)
+            case .connectFailed(let why):
+                // Postfix's wording: "connect to host[address]:port: Connection refused".
+                return .failed(.deferred(SMTPReply(451, EnhancedStatus(4, 4, 1), "connect to \(target.relay): \(why)")), reachedGreeting: false)
             default:
-                return .failed(.deferred(SMTPReply(451, EnhancedStatus(4, 4, 1), "\(e) with \(target.relay)")), reachedGreeting: stage.reachedGreeting)
+                return .failed(.deferred(SMTPReply(451, EnhancedStatus(4, 4, 2), "\(e) with \(target.relay)")), reachedGreeting: stage.reachedGreeting)
             }
         } catch {
-            return .failed(.deferred(SMTPReply(451, EnhancedStatus(4, 4, 1), "\(error) with \(target.relay)")), reachedGreeting: stage.reachedGreeting)
+            return .failed(.deferred(SMTPReply(451, EnhancedStatus(4, 4, 2), "\(error) with \(target.relay)")), reachedGreeting: stage.reachedGreeting)
         }
     }
 

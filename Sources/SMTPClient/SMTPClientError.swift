@@ -24,7 +24,7 @@ public enum SMTPClientError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .connectFailed(let why): "connect failed: \(why)"
+        case .connectFailed(let why): why
         case .timeout(let stage): "conversation timed out while \(stage)"
         case .connectionClosed(let stage): "lost connection while \(stage)"
         case .protocolViolation(let why): "protocol error: \(why)"

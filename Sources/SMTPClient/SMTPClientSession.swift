@@ -11,6 +11,9 @@ public import SMTPProtocol
 import Foundation
 import NIOTLS
 import X509
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// TLS for one connection: a prepared context and the name to send as SNI and to verify.
 public struct SMTPClientTLS: Sendable {
@@ -146,13 +149,23 @@ public enum SMTPClient {
                     }
                 }
         } catch {
-            throw SMTPClientError.connectFailed("\(error)")
+            throw SMTPClientError.connectFailed(Self.describe(connectError: error))
         }
         return try await channel.executeThenClose { inbound, outbound in
             let session = SMTPClientSession(channel: channel.channel, inbound: inbound, outbound: outbound,
                                             configuration: configuration, implicitTLS: implicitTLS)
             return try await body(session)
         }
+    }
+
+    /// "Connection refused", "Connection timed out": the errno text, as Postfix logs it.
+    static func describe(connectError error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return "Connection timed out" }
+        if let multi = error as? NIOConnectionError, let first = multi.connectionErrors.first {
+            return describe(connectError: first.error)
+        }
+        return "\(error)"
     }
 
     /// SNI carries host names only (RFC 6066 §3: no IP literals).

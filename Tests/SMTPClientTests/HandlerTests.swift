@@ -31,6 +31,16 @@ import Testing
         guard case .tlsEstablished? = try c.readInbound(as: SMTPClientInbound.self) else { Issue.record("no marker"); return }
     }
 
+    /// NIOAsyncChannel passes reads on at read-complete; the marker comes with one, or the
+    /// session would wait for server bytes that only come after its EHLO.
+    @Test func handshakeMarkerIsFollowedByReadComplete() throws {
+        let c = try channel()
+        let recorder = ReadCompleteRecorder()
+        try c.pipeline.syncOperations.addHandler(recorder)
+        c.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
+        #expect(recorder.events == ["read", "readComplete"])
+    }
+
     @Test func plaintextBufferedAcrossTLSIsRefused() throws {
         let c = try channel()
         // "220 go ahead" and, in the same read, the start of an injected reply.
@@ -46,4 +56,11 @@ import Testing
         #expect(throws: SMTPFramingError.self) { try c.writeInbound(ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\n")) }
         #expect(!c.isActive)
     }
+}
+
+final class ReadCompleteRecorder: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = SMTPClientInbound
+    var events: [String] = []
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { events.append("read") }
+    func channelReadComplete(context: ChannelHandlerContext) { events.append("readComplete") }
 }
