@@ -85,7 +85,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .executableTarget(name: "postern-bench", dependencies: [
-            "DNSClient", "TestSupport", "MailCore",
+            "DNSClient", "TestSupport", "MailCore", "Queue", "SMTPProtocol",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/postern-bench", swiftSettings: strict),
