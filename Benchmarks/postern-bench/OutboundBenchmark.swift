@@ -57,6 +57,8 @@ struct OutboundBenchmark: AsyncParsableCommand {
                 print(String(format: "postern   %11d  %8d  %8.3f   %10.0f   (queueing took %.3f s)", c, messages, seconds, rate, enqueueSeconds))
             }
         }
+        var expected = messages * repetitions * concurrency.count
+        try await sink.verify(expected)
         guard let reference else { return }
         var postfixBest: Double = 0
         for _ in 0..<repetitions {
@@ -70,6 +72,8 @@ struct OutboundBenchmark: AsyncParsableCommand {
             postfixBest = max(postfixBest, rate)
             print("postfix       default" + String(format: "  %8d  %8.3f   %10.0f", messages, seconds, rate))
         }
+        expected += messages * repetitions
+        try await sink.verify(expected)
         print(String(format: "best: postern %.0f/s, postfix %.0f/s, ratio postern/postfix %.2f", best, postfixBest, best / postfixBest))
     }
 
@@ -146,18 +150,21 @@ struct OutboundBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// Postfix's smtp-sink on a free loopback port.
+    /// Postfix's smtp-sink on a free loopback port, counting what it receives (-c).
     struct Sink {
         let process: SpawnedProcess
         let port: Int
+        let counters: String
 
         static func start() async throws -> Sink {
             let path = try Program.path("smtp-sink", package: "postfix")
             for _ in 0..<5 {
                 let port = try freePort()
-                let process = try SpawnedProcess.spawn(path, ["-u", "nobody", "-h", "sink.bench.example", "127.0.0.1:\(port)", "1024"])
+                let counters = NSTemporaryDirectory() + "postern-bench-sink-\(port).out"
+                let process = try SpawnedProcess.spawn(path, ["-c", "-u", "nobody", "-h", "sink.bench.example", "127.0.0.1:\(port)", "1024"],
+                                                       outputPath: counters)
                 for _ in 0..<100 {
-                    if isListening(port) { return Sink(process: process, port: port) }
+                    if isListening(port) { return Sink(process: process, port: port, counters: counters) }
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 await process.stop()
@@ -165,9 +172,24 @@ struct OutboundBenchmark: AsyncParsableCommand {
             throw ValidationError("smtp-sink did not start")
         }
 
+        /// Messages the sink has accepted so far (its last "mesg=" counter).
+        var received: Int {
+            let text = (try? String(contentsOfFile: counters, encoding: .utf8)) ?? ""
+            guard let last = text.components(separatedBy: "mesg=").last, let n = Int(last.prefix(while: \.isNumber)) else { return 0 }
+            return n
+        }
+
+        /// Fails unless the sink got exactly `expected` messages (every run really delivered).
+        func verify(_ expected: Int) async throws {
+            for _ in 0..<100 where received < expected { try await Task.sleep(for: .milliseconds(20)) }
+            print("smtp-sink counted \(received) messages (expected \(expected))")
+            guard received == expected else { throw ValidationError("smtp-sink received \(received), expected \(expected)") }
+        }
+
         func terminate() {
             kill(-process.pid, SIGKILL)
             _ = process.isRunning
+            unlink(counters)
         }
     }
 }

@@ -134,7 +134,8 @@ actor QueueRunner {
                 checkIdle()
                 await sleep(until: nextWake())
             }
-            group.cancelAll()
+            // A graceful stop lets running deliveries finish their job (they take no new
+            // one); cancellation of the whole task reaches them anyway.
         }
         for w in idleWaiters { w.resume() }
         idleWaiters.removeAll()
@@ -253,6 +254,12 @@ actor QueueRunner {
         }
         destinations[destination]?.workers -= 1
         totalWorkers -= 1
+        // Forget destinations with nothing left to remember (the map would grow with every
+        // domain ever written to).
+        if let state = destinations[destination], state.workers == 0, state.queued == 0,
+           (state.pausedUntil ?? .distantPast) <= clock.now() {
+            destinations[destination] = nil
+        }
         // Another destination may have been waiting for a free worker.
         wake()
     }
@@ -437,7 +444,9 @@ actor QueueRunner {
         e.finalizing = true
         entries[id] = e
         let failed = e.progress.indices.filter { e.progress[$0].state == .bounced && !e.progress[$0].notified }
-        if !failed.isEmpty {
+        // Deleted by the operator meanwhile: nobody is told.
+        let stillQueued = (try? await spool.run { [spool] in spool.exists(id) }) ?? false
+        if !failed.isEmpty && stillQueued {
             let wanted = failed.filter { e.envelope.recipients[$0].wantsFailureNotice }
             await notify(e, kind: .failure, recipients: wanted)
         }

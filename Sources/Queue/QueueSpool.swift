@@ -98,6 +98,11 @@ public final class QueueSpool: Sendable {
     }
 
     func messagePath(_ id: String) -> String { msg + "/" + id }
+
+    /// Whether the message's queue file is (still) there.
+    public func exists(_ id: String) -> Bool {
+        QueueID.isValid(id) && access(messagePath(id), F_OK) == 0
+    }
     func journalPath(_ id: String) -> String { log + "/" + id }
 
     /// Runs blocking spool work off the concurrency pool.
