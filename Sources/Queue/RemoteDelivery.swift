@@ -300,15 +300,20 @@ struct RemoteDelivery: Sendable {
             return all(.bounced(SMTPReply(553, EnhancedStatus(5, 6, 7), "SMTPUTF8 is required, but was not offered by host \(caps.serverName)")))
         }
         var params: [String] = []
-        if caps.has("SIZE") { params.append("SIZE=\(content.count)") }
+        var content = content
         if envelope.eightBit || envelope.parameters.body == .eightBitMIME || envelope.parameters.body == .binaryMIME {
             if caps.eightBitMIME {
                 params.append("BODY=8BITMIME")
             } else if envelope.eightBit {
-                // RFC 6152 §3: convert to 7 bit or return the message; we return it.
-                return all(.bounced(SMTPReply(554, EnhancedStatus(5, 6, 3), "message has 8-bit content, but host \(caps.serverName) does not support 8BITMIME")))
+                // RFC 6152 §3: convert to 7 bit, or return the message when that is impossible.
+                guard let converted = SevenBitDowngrade.convert(content) else {
+                    return all(.bounced(SMTPReply(554, EnhancedStatus(5, 6, 3),
+                                                  "message has 8-bit content that cannot be converted, and host \(caps.serverName) does not support 8BITMIME")))
+                }
+                content = converted
             }
         }
+        if caps.has("SIZE") { params.insert("SIZE=\(content.count)", at: 0) }
         if needsUTF8 { params.append("SMTPUTF8") }
         if caps.dsn {
             // RFC 3461 §4: pass the sender's DSN requests on.

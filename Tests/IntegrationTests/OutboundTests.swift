@@ -231,6 +231,33 @@ func request(_ recipients: [String], from: String? = "alice@example.test", conte
         await sink.stop()
     }
 
+    /// 8-bit content to a server without 8BITMIME goes out converted to quoted-printable
+    /// (RFC 6152 §3); with 8BITMIME, as it is with BODY=8BITMIME.
+    @Test func eightBitContentIsConvertedForServersWithout8BITMIME() async throws {
+        let content = "From: alice@example.test\r\nSubject: accents\r\n\r\nGrüße aus Köln\r\n"
+        let old = try await AiosmtpdSink.start(["--no-8bitmime"])
+        defer { old.terminate() }
+        let t = try await startOutbound(port: old.port)
+        _ = try await t.server.queue.enqueue(request(["someone@example.net"], content: content))
+        await t.server.queue.settle()
+        let m = try #require(old.messages.first)
+        #expect(!m.mailOptions.contains("BODY=8BITMIME"))
+        #expect(m.content.contains("MIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe aus K=C3=B6ln\r\n"))
+        try await t.stop()
+        await old.stop()
+
+        let modern = try await AiosmtpdSink.start()
+        defer { modern.terminate() }
+        let t2 = try await startOutbound(port: modern.port)
+        _ = try await t2.server.queue.enqueue(request(["someone@example.net"], content: content))
+        await t2.server.queue.settle()
+        let m2 = try #require(modern.messages.first)
+        #expect(m2.mailOptions.contains("BODY=8BITMIME"))
+        #expect(m2.content.contains("Grüße aus Köln"))
+        try await t2.stop()
+        await modern.stop()
+    }
+
     /// RFC 7505 null MX and a domain that does not exist bounce without any connection;
     /// a public address is never contacted when delivery is restricted to loopback.
     @Test func nullMXAndMissingDomainsBounceAtOnce() async throws {

@@ -7,6 +7,7 @@
 #   tempfail-*       451 4.7.1 always
 #   reject-*         550 5.1.1 always
 #   anything else    250
+# --no-8bitmime hides 8BITMIME from the EHLO reply (RFC 6152 conversion tests).
 # Options: --tls-cert/--tls-key offer STARTTLS (or --implicit-tls), --auth USER:PASS
 # requires AUTH PLAIN/LOGIN (only after TLS), --hostname sets the EHLO name,
 # --smtputf8 offers SMTPUTF8.
@@ -24,12 +25,19 @@ p.add_argument("--implicit-tls", action="store_true")
 p.add_argument("--require-tls", action="store_true")
 p.add_argument("--auth")
 p.add_argument("--smtputf8", action="store_true")
+p.add_argument("--no-8bitmime", action="store_true")
 args = p.parse_args()
 
 seen = {}
 counter = [0]
 
 class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if args.no_8bitmime:
+            responses = [r for r in responses if "8BITMIME" not in r]
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()
         seen[address] = seen.get(address, 0) + 1
