@@ -115,6 +115,61 @@ func request(_ recipients: [String], from: String? = "alice@example.test", conte
         await sink.stop()
     }
 
+    /// The relay on port 465 style: TLS from the first byte, AUTH LOGIN when PLAIN is not
+    /// offered.
+    @Test func relayWithImplicitTLSAndAuthLogin() async throws {
+        let ca = try await TestCA.make()
+        let sink = try await AiosmtpdSink.start(["--tls-cert", ca.certificate, "--tls-key", ca.key, "--implicit-tls",
+                                                 "--auth", "relayuser:pa ss", "--auth-login-only"])
+        defer { sink.terminate() }
+        let secret = ca.directory + "/relay.secret"
+        try "pa ss\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let t = try await startOutbound(port: 1) { c in
+            var relay = RelayConfig()
+            relay.host = "relay.example.test"
+            relay.port = sink.port
+            relay.tls = .implicit
+            relay.username = "relayuser"
+            relay.passwordFile = secret
+            relay.caCertificate = ca.caCertificate
+            c.relay = relay
+        }
+        _ = try await t.server.queue.enqueue(request(["someone@example.org"]))
+        await t.server.queue.settle()
+        let m = try #require(sink.messages.first, "\(t.logs.lines.joined(separator: "\n"))")
+        #expect(m.auth == "relayuser")
+        #expect(m.tls)
+        try await t.stop()
+        await sink.stop()
+    }
+
+    /// RFC 6531: a UTF-8 address goes with SMTPUTF8 to a server that offers it, and comes
+    /// back (5.6.7) from one that does not.
+    @Test func smtputf8IsNegotiated() async throws {
+        let utf8 = try await AiosmtpdSink.start(["--smtputf8"])
+        defer { utf8.terminate() }
+        let t = try await startOutbound(port: utf8.port)
+        _ = try await t.server.queue.enqueue(request(["jürgen@example.net"]))
+        await t.server.queue.settle()
+        let m = try #require(utf8.messages.first)
+        #expect(m.recipients == ["jürgen@example.net"])
+        #expect(m.mailOptions.contains("SMTPUTF8"))
+        try await t.stop()
+        await utf8.stop()
+
+        let ascii = try await AiosmtpdSink.start()
+        defer { ascii.terminate() }
+        let t2 = try await startOutbound(port: ascii.port)
+        _ = try await t2.server.queue.enqueue(request(["jürgen@example.net"]))
+        await t2.server.queue.settle()
+        #expect(ascii.messages.isEmpty)
+        let dsn = try #require(t2.inboxMessages("alice@example.test").first)
+        #expect(dsn.contains("Status: 5.6.7"))
+        #expect(dsn.contains("Final-Recipient: utf-8; jürgen@example.net"))
+        try await t2.stop()
+        await ascii.stop()
+    }
+
     /// A relay whose certificate does not verify gets nothing: the message waits.
     @Test func relayWithUntrustedCertificateDefers() async throws {
         let ca = try await TestCA.make()

@@ -7,7 +7,8 @@
 #   tempfail-*       451 4.7.1 always
 #   reject-*         550 5.1.1 always
 #   anything else    250
-# --no-8bitmime hides 8BITMIME from the EHLO reply (RFC 6152 conversion tests).
+# --no-8bitmime hides 8BITMIME from the EHLO reply (RFC 6152 conversion tests);
+# --auth-login-only offers AUTH LOGIN but not PLAIN.
 # Options: --tls-cert/--tls-key offer STARTTLS (or --implicit-tls), --auth USER:PASS
 # requires AUTH PLAIN/LOGIN (only after TLS), --hostname sets the EHLO name,
 # --smtputf8 offers SMTPUTF8.
@@ -26,6 +27,7 @@ p.add_argument("--require-tls", action="store_true")
 p.add_argument("--auth")
 p.add_argument("--smtputf8", action="store_true")
 p.add_argument("--no-8bitmime", action="store_true")
+p.add_argument("--auth-login-only", action="store_true")
 args = p.parse_args()
 
 seen = {}
@@ -62,7 +64,7 @@ class Handler:
             "mail_options": envelope.mail_options,
             "rcpt_tos": envelope.rcpt_tos,
             "rcpt_options": envelope.rcpt_options,
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or args.implicit_tls,
             "auth": session.auth_data.decode() if isinstance(session.auth_data, bytes) else None,
             "helo": session.host_name,
         }
@@ -87,7 +89,10 @@ async def main():
     if context is not None and not args.implicit_tls:
         kwargs.update(tls_context=context, require_starttls=args.require_tls)
     if args.auth:
-        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=True)
+        # Under implicit TLS aiosmtpd does not know the connection is encrypted; it is.
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=not args.implicit_tls)
+        if args.auth_login_only:
+            kwargs.update(auth_exclude_mechanism=["PLAIN"])
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
