@@ -456,7 +456,7 @@ struct RemoteDelivery: Sendable {
 }
 
 /// Mutable flag shared with the connection body.
-final class StageBox: @unchecked Sendable {
+final class StageBox {
     var reachedGreeting = false
 }
 

@@ -282,3 +282,67 @@ func eventually(_ timeout: Duration = .seconds(5), _ condition: () async -> Bool
     }
     return await condition()
 }
+
+/// Random outcomes for many messages: whatever happens, every message leaves the queue
+/// within its lifetime, no mailbox gets a message twice, and every failure is reported
+/// once to its (non-null) sender.
+@Suite struct RunnerPropertyTests {
+    @Test func randomOutcomesSettleCorrectly() async throws {
+        var rng = SplitMix64(seed: 0xD5_0001)
+        let mailboxes = (0..<6).map { "m\($0)@example.org" }
+        let local = ScriptedLocal(hosted: mailboxes + ["alice@example.org"])
+        let h = try await Harness.start(local: local) { c in
+            c.lifetime = 4000
+            c.delayWarning = 0
+            c.retry = RetrySchedule(minimum: 300, maximum: 1200)
+        }
+        // Outcomes per attempt, drawn up front: temporary 50%, permanent 10%, delivered 40%.
+        for m in mailboxes {
+            var script: [DeliveryVerdict] = []
+            for _ in 0..<200 {
+                let r = rng.next() % 10
+                script.append(r < 5 ? tempFailure : (r == 5 ? permanentFailure : .delivered(SMTPReply(250, nil, "ok"))))
+            }
+            local.script(m, script)
+        }
+        var messages: [(id: String, recipients: [String], nullSender: Bool)] = []
+        for n in 0..<20 {
+            let count = 1 + Int(rng.next() % 3)
+            var chosen: [String] = []
+            while chosen.count < count {
+                let m = mailboxes[Int(rng.next() % UInt64(mailboxes.count))]
+                if !chosen.contains(m) { chosen.append(m) }
+            }
+            let null = rng.next() % 4 == 0
+            let id = try await h.queue.enqueue(EnqueueRequest(id: "R\(n)", reversePath: null ? .null : .mailbox(address("alice@example.org")),
+                                                              recipients: chosen.map { QueueRecipient(address: address($0), transport: .local) },
+                                                              content: Array("Subject: \(n)\r\n\r\nbody \(n)\r\n".utf8)))
+            messages.append((id, chosen, null))
+        }
+        await h.queue.settle()
+        for _ in 0..<20 { await h.advance(300) }
+        #expect(await h.queue.queuedIDs().isEmpty)
+        #expect(h.messageFiles.isEmpty)
+        // No mailbox received the same message twice.
+        let deliveredPairs = local.delivered.filter { $0.mailbox != address("alice@example.org") }.map { "\($0.mailbox) \($0.content)" }
+        #expect(Set(deliveredPairs).count == deliveredPairs.count)
+        // Every failure report went to alice, never for a null-sender message, and names
+        // each failed recipient once.
+        let reports = local.delivered.filter { $0.mailbox == address("alice@example.org") }
+        #expect(reports.allSatisfy { $0.sender == .null })
+        for (id, recipients, null) in messages {
+            let mine = reports.filter { $0.content.contains("X-Postern-Queue-ID: \(id)\r\n") }
+            if null { #expect(mine.isEmpty) }
+            for r in recipients {
+                let failedIn = mine.filter { $0.content.contains("Final-Recipient: rfc822; \(r)\r\n") }.count
+                let deliveredTo = local.delivered.contains { $0.mailbox == address(r) && $0.content.contains("Subject: \(id.dropFirst())\r\n") }
+                if null || deliveredTo { #expect(failedIn == 0) } else { #expect(failedIn == 1, "\(id) \(r)") }
+            }
+        }
+        // The draw produced all three outcomes (the test is not vacuous).
+        #expect(reports.count > 0)
+        #expect(local.delivered.count > reports.count)
+        #expect(mailboxes.map { local.attempts($0) }.reduce(0, +) > messages.count)
+        await h.stop()
+    }
+}
