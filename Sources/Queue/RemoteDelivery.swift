@@ -231,6 +231,8 @@ struct RemoteDelivery: Sendable {
                             // send it again without risking a duplicate.
                             return .finished(carried: job)
                         }
+                        // The connection broke (or the server said 421) in the middle of a
+                        // transaction: nothing is final, even after a 5xx on the way out.
                         let reply = (error as? SMTPClientError)?.reply ?? SMTPReply(451, EnhancedStatus(4, 4, 2), "\(error) with \(target.relay)")
                         let verdict: DeliveryVerdict = reply.isPermanentFailure ? .deferred(SMTPReply(451, EnhancedStatus(4, 4, 2), reply.oneLine)) : .deferred(reply)
                         await report(job, AttemptReport(verdicts: Dictionary(uniqueKeysWithValues: job.recipients.map { ($0, verdict) }), relay: target.relay, tls: session.tls))

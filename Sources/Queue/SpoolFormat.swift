@@ -21,9 +21,9 @@
 // line end. Parsing is pure and bounded by `SpoolLimits`.
 
 import Crypto
-public import Foundation
-public import MailCore
-public import SMTPProtocol
+import Foundation
+import MailCore
+import SMTPProtocol
 
 public struct SpoolLimits: Sendable, Hashable {
     /// A header line of the queue file.

@@ -299,14 +299,14 @@ public final class SMTPClientSession {
         let offered = capabilities.authMechanisms
         if offered.contains("PLAIN") {
             let token = Data(([0] + Array(username.utf8) + [0] + Array(password.utf8))).base64EncodedString()
-            let reply = try await command("AUTH PLAIN \(token)", timeout: timeouts.command, stage: "authenticating", secret: true)
+            let reply = try await command("AUTH PLAIN \(token)", timeout: timeouts.command, stage: "authenticating")
             guard reply.code == 235 else { throw SMTPClientError.authenticationFailed(reply) }
         } else if offered.contains("LOGIN") {
             var reply = try await command("AUTH LOGIN", timeout: timeouts.command, stage: "authenticating")
             guard reply.code == 334 else { throw SMTPClientError.authenticationFailed(reply) }
-            reply = try await command(Data(username.utf8).base64EncodedString(), timeout: timeouts.command, stage: "authenticating", secret: true)
+            reply = try await command(Data(username.utf8).base64EncodedString(), timeout: timeouts.command, stage: "authenticating")
             guard reply.code == 334 else { throw SMTPClientError.authenticationFailed(reply) }
-            reply = try await command(Data(password.utf8).base64EncodedString(), timeout: timeouts.command, stage: "authenticating", secret: true)
+            reply = try await command(Data(password.utf8).base64EncodedString(), timeout: timeouts.command, stage: "authenticating")
             guard reply.code == 235 else { throw SMTPClientError.authenticationFailed(reply) }
         } else {
             throw SMTPClientError.noAuthenticationMechanism(offered.sorted())
@@ -407,7 +407,7 @@ public final class SMTPClientSession {
 
     // MARK: wire
 
-    func command(_ line: String, timeout: Duration, stage: String, secret: Bool = false) async throws -> SMTPReply {
+    func command(_ line: String, timeout: Duration, stage: String) async throws -> SMTPReply {
         try await write(line + "\r\n", stage: stage)
         return try await readReply(timeout: timeout, stage: stage)
     }
