@@ -182,7 +182,8 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore",
+            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore", "Queue", "SMTPClient", "SMTPProtocol",
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
     ],
