@@ -67,6 +67,8 @@ struct TestCA {
     var certificate: String { directory + "/relay.pem" }
     var key: String { directory + "/relay.key" }
 
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
     static func make() async throws -> TestCA {
         let dir = try temporaryDirectory("ca")
         let openssl = try Program.path("openssl", package: "openssl")

@@ -57,6 +57,7 @@ func request(_ recipients: [String], from: String? = "alice@example.test", conte
     /// MX (aiosmtpd) with opportunistic STARTTLS, and logs one line per attempt.
     @Test func swaksSubmissionToMXWithOpportunisticTLS() async throws {
         let ca = try await TestCA.make()
+        defer { ca.remove() }
         let sink = try await AiosmtpdSink.start(["--tls-cert", ca.certificate, "--tls-key", ca.key])
         defer { sink.terminate() }
         let t = try await startOutbound(port: sink.port)
@@ -87,6 +88,7 @@ func request(_ recipients: [String], from: String? = "alice@example.test", conte
     /// password from a file.
     @Test func relayWithVerifiedTLSAndAuth() async throws {
         let ca = try await TestCA.make()
+        defer { ca.remove() }
         let sink = try await AiosmtpdSink.start(["--tls-cert", ca.certificate, "--tls-key", ca.key, "--require-tls", "--auth", "apikey:s3cret-key"])
         defer { sink.terminate() }
         let secret = ca.directory + "/relay.secret"
@@ -119,6 +121,7 @@ func request(_ recipients: [String], from: String? = "alice@example.test", conte
     /// offered.
     @Test func relayWithImplicitTLSAndAuthLogin() async throws {
         let ca = try await TestCA.make()
+        defer { ca.remove() }
         let sink = try await AiosmtpdSink.start(["--tls-cert", ca.certificate, "--tls-key", ca.key, "--implicit-tls",
                                                  "--auth", "relayuser:pa ss", "--auth-login-only"])
         defer { sink.terminate() }
@@ -173,6 +176,7 @@ func request(_ recipients: [String], from: String? = "alice@example.test", conte
     /// A relay whose certificate does not verify gets nothing: the message waits.
     @Test func relayWithUntrustedCertificateDefers() async throws {
         let ca = try await TestCA.make()
+        defer { ca.remove() }
         let sink = try await AiosmtpdSink.start(["--tls-cert", ca.certificate, "--tls-key", ca.key])
         defer { sink.terminate() }
         let clock = ManualClock()

@@ -46,6 +46,7 @@ import Glibc
     @Test func killDashNineWithMailInTheQueue() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build postern first: swift build")
         let ca = try await TestCA.make()
+        defer { ca.remove() }
         var zone = TestDNSZone()
         try zone.a("relay.example.test", "127.0.0.1")
         let dns = try await TestDNSServer.start(zone)

@@ -10,6 +10,7 @@ import TestSupport
 @Suite(.serialized) struct SMTPClientTLSTests {
     @Test func startTLSWithAiosmtpd() async throws {
         let ca = try await TestCA.make()
+        defer { ca.remove() }
         let sink = try await AiosmtpdSink.start(["--tls-cert", ca.certificate, "--tls-key", ca.key, "--require-tls"])
         defer { sink.terminate() }
         let context = try SMTPClientTLS.verifiedContext(extraTrustAnchors: [ca.caCertificate])
@@ -33,6 +34,7 @@ import TestSupport
 
     @Test func verificationFailsForTheWrongName() async throws {
         let ca = try await TestCA.make()
+        defer { ca.remove() }
         let sink = try await AiosmtpdSink.start(["--tls-cert", ca.certificate, "--tls-key", ca.key])
         defer { sink.terminate() }
         let context = try SMTPClientTLS.verifiedContext(extraTrustAnchors: [ca.caCertificate])
