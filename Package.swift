@@ -82,13 +82,14 @@ let package = Package(
 
         // MARK: composition and test support
         .target(name: "TestSupport", dependencies: [
-            "DNSClient", "MailCore", "Config", "PosternServer", "PosternLogging",
+            "DNSClient", "MailCore", "Config", "PosternServer", "PosternLogging", "Queue",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .executableTarget(name: "postern-bench", dependencies: [
-            "DNSClient", "TestSupport", "MailCore",
+            "DNSClient", "TestSupport", "MailCore", "Queue", "SMTPProtocol",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/postern-bench", swiftSettings: strict),
@@ -99,6 +100,24 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+
+        .target(name: "SMTPClient", dependencies: [
+            "MailCore", "SMTPProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+        ], swiftSettings: strict),
+
+        .target(name: "Queue", dependencies: [
+            "MailCore", "SMTPProtocol", "SMTPClient", "DNSClient", "MessageFormat",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
 
@@ -120,7 +139,7 @@ let package = Package(
         ], swiftSettings: strict),
         .target(name: "PosternServer", dependencies: [
             "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
-            "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates", "HTTPServer",
+            "Queue", "SMTPClient", "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates", "HTTPServer",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -128,7 +147,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .executableTarget(name: "postern", dependencies: [
-            "Accounts", "Config", "DNSClient", "MailCore", "PosternServer", "TLSCertificates",
+            "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "PosternServer", "Queue", "SMTPProtocol", "TLSCertificates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
@@ -162,9 +181,21 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
+        .testTarget(name: "SMTPClientTests", dependencies: [
+            "SMTPClient", "SMTPProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .testTarget(name: "QueueTests", dependencies: [
+            "Queue", "SMTPClient", "SMTPProtocol", "MailCore", "MessageFormat", "TestSupport", "DNSClient",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore",
+            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore", "Queue", "SMTPClient", "SMTPProtocol",
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
     ],

@@ -8,5 +8,5 @@ struct PosternBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postern-bench",
         abstract: "Benchmarks for Postern's modules.",
-        subcommands: [DNSBenchmark.self])
+        subcommands: [DNSBenchmark.self, OutboundBenchmark.self])
 }

@@ -4,18 +4,18 @@
 
 import Foundation
 import Logging
-public import MailCore
+import MailCore
 import NIOCore
-public import SMTPProtocol
+import SMTPProtocol
 import SMTPServer
 import Store
 import Accounts
+public import Queue
 
 /// Where mail for other domains goes: the durable queue (forwarding and sending).
 public protocol OutboundQueue: Sendable {
     /// Stores the message for these recipients durably (fsynced) and returns its queue id.
-    func enqueue(message: [UInt8], reversePath: ReversePath, recipients: [EmailAddress], parameters: MailParameters,
-                 queueID: String) async throws -> String
+    func enqueue(_ request: EnqueueRequest) async throws(QueueError) -> String
 }
 
 struct MailIngest: MessageIngest {
@@ -24,16 +24,23 @@ struct MailIngest: MessageIngest {
     let hostname: String
     let logger: Logger
     var queue: (any OutboundQueue)?
+    /// Rewrites the sender of forwarded mail (SRS) so the destination's SPF check passes.
+    var srs: SRS?
+    /// The time SRS stamps into addresses (the queue's clock).
+    var now: @Sendable () -> Date
 
     /// Postfix's hopcount_limit: a message with more Received headers is looping.
     static let hopLimit = 50
 
-    init(store: MailStore, directory: AccountDirectory, hostname: String, logger: Logger, queue: (any OutboundQueue)? = nil) {
+    init(store: MailStore, directory: AccountDirectory, hostname: String, logger: Logger, queue: (any OutboundQueue)? = nil,
+         srs: SRS? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.directory = directory
         self.hostname = hostname
         self.logger = logger
         self.queue = queue
+        self.srs = srs
+        self.now = now
     }
 
     func ingest(_ message: ReceivedMessage) async -> SMTPReply {
@@ -41,14 +48,31 @@ struct MailIngest: MessageIngest {
             return SMTPReply(554, EnhancedStatus(5, 4, 6), "Too many hops: mail forwarding loop")
         }
         var mailboxes: [EmailAddress] = []
-        var remote: [EmailAddress] = []
+        var mailboxParameters: [EmailAddress: RecipientParameters] = [:]
+        // Sent by an authenticated user: the sender stays as it is.
+        var outbound: [QueueRecipient] = []
+        // Forwarded by an alias (or an SRS bounce address): by the hosted domain that forwards.
+        var forwarded: [(domain: Domain, recipient: QueueRecipient)] = []
+        var remoteSeen = Set<EmailAddress>()
+        func remote(_ address: EmailAddress, _ p: RecipientParameters) -> QueueRecipient? {
+            guard remoteSeen.insert(address.canonical).inserted else { return nil }
+            return QueueRecipient(address: address, transport: .remote, notify: p.notify,
+                                  originalRecipient: p.orcptType.map { "\($0);\(p.orcptAddress ?? "")" })
+        }
         for r in message.recipients {
             switch r.info {
             case .hosted(let resolution):
-                for m in resolution.mailboxes where !mailboxes.contains(m) { mailboxes.append(m) }
-                for f in resolution.forwards where !remote.contains(f) { remote.append(f) }
+                for m in resolution.mailboxes where !mailboxes.contains(m) {
+                    mailboxes.append(m)
+                    mailboxParameters[m] = r.parameters
+                }
+                for f in resolution.forwards {
+                    if let q = remote(f, r.parameters) { forwarded.append((r.address.domain, q)) }
+                }
+            case .returned(let target):
+                if let q = remote(target, r.parameters) { forwarded.append((r.address.domain, q)) }
             case .outbound:
-                if !remote.contains(r.address) { remote.append(r.address) }
+                if let q = remote(r.address, r.parameters) { outbound.append(q) }
             }
         }
         var content = Array(message.content.readableBytesView)
@@ -66,17 +90,24 @@ struct MailIngest: MessageIngest {
         var trace = Array(message.receivedHeader.utf8)
         trace.reserveCapacity(trace.count + content.count + 64)
 
-        if !remote.isEmpty {
+        var groups: [(ReversePath, [QueueRecipient])] = []
+        if !outbound.isEmpty { groups.append((message.reversePath, outbound)) }
+        for domain in orderedDomains(forwarded.map(\.domain)) {
+            groups.append((forwardingSender(message.reversePath, domain: domain), forwarded.filter { $0.domain == domain }.map(\.recipient)))
+        }
+        if !groups.isEmpty {
             guard let queue else {
                 logger.error("no outbound queue", metadata: ["queue_id": .string(message.queueID)])
                 return Replies.localError
             }
-            do {
-                _ = try await queue.enqueue(message: trace + content, reversePath: message.reversePath, recipients: remote,
-                                            parameters: message.mailParameters, queueID: message.queueID)
-            } catch {
-                logger.error("queue write failed", metadata: ["queue_id": .string(message.queueID), "error": .string("\(error)")])
-                return Replies.localError
+            for (sender, recipients) in groups {
+                do {
+                    _ = try await queue.enqueue(EnqueueRequest(id: message.queueID, reversePath: sender, parameters: message.mailParameters,
+                                                               recipients: recipients, content: trace + content))
+                } catch {
+                    logger.error("queue write failed", metadata: ["queue_id": .string(message.queueID), "error": .string("\(error)")])
+                    return error.isDiskFull ? Replies.insufficientStorage : Replies.localError
+                }
             }
         }
         if !mailboxes.isEmpty {
@@ -91,18 +122,51 @@ struct MailIngest: MessageIngest {
                 try await store.deliver(bytes, to: mailboxes.map { DeliveryTarget(account: $0) })
             } catch {
                 logger.error("local delivery failed", metadata: ["queue_id": .string(message.queueID), "error": .string("\(error)")])
-                // Nothing was written; if the queue took the remote copies, the client's retry
-                // repeats them: Postfix accepts the same risk after a failed cleanup.
                 switch error {
-                case .diskFull: return Replies.insufficientStorage
-                case .tooLarge: return Replies.messageTooBig(bytes.count)
-                default: return Replies.localError
+                case .tooLarge:
+                    return Replies.messageTooBig(bytes.count)
+                case .diskFull, .failed, .invalidTarget:
+                    // Postfix's behaviour: what cannot be delivered now waits in the queue,
+                    // and the client hears 250 once the queue has it on disk.
+                    if let queue {
+                        let recipients = mailboxes.map { m in
+                            QueueRecipient(address: m, transport: .local, notify: mailboxParameters[m]?.notify,
+                                           originalRecipient: mailboxParameters[m].flatMap { p in p.orcptType.map { "\($0);\(p.orcptAddress ?? "")" } })
+                        }
+                        do {
+                            let id = try await queue.enqueue(EnqueueRequest(id: message.queueID, reversePath: message.reversePath,
+                                                                            parameters: message.mailParameters, recipients: recipients,
+                                                                            content: trace + content))
+                            logger.info("local delivery queued", metadata: ["queue_id": .string(id), "result": "deferred",
+                                                                             "to": .string(mailboxes.map(\.description).joined(separator: ","))])
+                            return Replies.accepted(message.queueID)
+                        } catch {
+                            logger.error("queue write failed", metadata: ["queue_id": .string(message.queueID), "error": .string("\(error)")])
+                        }
+                    }
+                    // Nothing was written; if the queue took the remote copies, the client's
+                    // retry repeats them: Postfix accepts the same risk after a failed cleanup.
+                    if case .diskFull = error { return Replies.insufficientStorage }
+                    return Replies.localError
                 }
             }
             logger.info("delivered", metadata: ["queue_id": .string(message.queueID), "result": "delivered",
                                                 "to": .string(mailboxes.map(\.description).joined(separator: ","))])
         }
         return Replies.accepted(message.queueID)
+    }
+
+    /// The reverse path of forwarded mail: rewritten with SRS in the forwarding domain,
+    /// except the null path and senders in our own domains (their SPF already names us).
+    func forwardingSender(_ path: ReversePath, domain: Domain) -> ReversePath {
+        guard case .mailbox(let sender) = path, let srs else { return path }
+        if (try? directory.isHosted(sender.domain)) == true { return path }
+        return .mailbox(srs.forward(sender, forwardingDomain: domain, now: now()))
+    }
+
+    func orderedDomains(_ domains: [Domain]) -> [Domain] {
+        var seen = Set<Domain>()
+        return domains.filter { seen.insert($0).inserted }
     }
 
     /// Appends `source` with every CRLF turned into LF (content is already normalised to

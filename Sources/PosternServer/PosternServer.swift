@@ -19,6 +19,7 @@ import SMTPProtocol
 import SMTPServer
 public import Store
 public import TLSCertificates
+public import Queue
 
 public final class PosternServer: Sendable {
     public struct Options: Sendable {
@@ -33,12 +34,16 @@ public final class PosternServer: Sendable {
         public var shutdownGracePeriod: Duration = .seconds(30)
         /// How often certificate files are checked for changes (SIGHUP checks at once).
         public var certificateCheckInterval: Duration = .seconds(5)
+        /// Outbound delivery knobs that are not configuration keys (tests).
+        public var delivery = DeliveryOptions()
         public init() {}
     }
 
     public let config: PosternConfig
     public let directory: AccountDirectory
     public let store: MailStore
+    /// The outgoing queue.
+    public let queue: MailQueue
     public let certificates: CertificateStore
     public let resolver: any DNSClient.Resolver
     public let logger: Logger
@@ -64,14 +69,25 @@ public final class PosternServer: Sendable {
             resolver = StubResolver(configuration: try ServerComponents.resolverConfiguration(for: config), eventLoopGroup: group)
         }
         let store = MailStore(configuration: .init(root: config.dataDirectory + "/mail", hostname: config.hostname))
-        let ingest = MailIngest(store: store, directory: directory, hostname: config.hostname, logger: ServerComponents.logger("ingest", config: config, sink: options.logSink))
+        let outgoing: QueueComponents
+        do {
+            outgoing = try await ServerComponents.makeQueue(config: config, store: store, directory: directory, resolver: resolver, group: group,
+                                                            options: options.delivery, logger: ServerComponents.logger("queue", config: config, sink: options.logSink))
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let queueClock = outgoing.queue.clock
+        let ingest = MailIngest(store: store, directory: directory, hostname: config.hostname, logger: ServerComponents.logger("ingest", config: config, sink: options.logSink),
+                                queue: outgoing.queue, srs: outgoing.srs, now: { queueClock.now() })
         let authenticator = DirectoryAuthenticator(directory: directory)
         let tlsSource: TLSContextSource = { certificates.context }
 
         var services: [any Service] = []
         var ports: [String: Int] = [:]
         let smtpLogger = ServerComponents.logger("smtp", config: config, sink: options.logSink)
-        let policy = InboundPolicy(configuration: ServerComponents.policyConfiguration(config), resolver: resolver, directory: directory)
+        let policy = InboundPolicy(configuration: ServerComponents.policyConfiguration(config), resolver: resolver, directory: directory,
+                                   rewriter: SRSRecipientRewriter(srs: outgoing.srs, clock: queueClock))
         let smtpListeners: [(String, ListenAddress?, SMTPListenerKind, Bool)] = [
             ("smtp", config.listen.smtp, .mx, false),
             ("submission", config.listen.submission, .submission, false),
@@ -111,6 +127,7 @@ public final class PosternServer: Sendable {
             throw error
         }
         services.append(CertificateReloader(store: certificates, logger: logger, interval: options.certificateCheckInterval))
+        services.append(outgoing.queue)
 
         var groupConfig = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -119,15 +136,16 @@ public final class PosternServer: Sendable {
             logger: logger)
         groupConfig.maximumGracefulShutdownDuration = options.shutdownGracePeriod
         let serviceGroup = ServiceGroup(configuration: groupConfig)
-        return PosternServer(config: config, directory: directory, store: store, certificates: certificates, resolver: resolver,
+        return PosternServer(config: config, directory: directory, store: store, queue: outgoing.queue, certificates: certificates, resolver: resolver,
                              logger: logger, ports: ports, group: group, serviceGroup: serviceGroup)
     }
 
-    init(config: PosternConfig, directory: AccountDirectory, store: MailStore, certificates: CertificateStore, resolver: any DNSClient.Resolver,
+    init(config: PosternConfig, directory: AccountDirectory, store: MailStore, queue: MailQueue, certificates: CertificateStore, resolver: any DNSClient.Resolver,
          logger: Logger, ports: [String: Int], group: MultiThreadedEventLoopGroup, serviceGroup: ServiceGroup) {
         self.config = config
         self.directory = directory
         self.store = store
+        self.queue = queue
         self.certificates = certificates
         self.resolver = resolver
         self.logger = logger

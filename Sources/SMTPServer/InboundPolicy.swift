@@ -37,6 +37,9 @@ public enum RecipientRoute: Sendable, Hashable {
     case hosted(Resolution)
     /// An authenticated client sending out: through the queue to the world.
     case outbound
+    /// A hosted address that leads elsewhere without an alias: an SRS bounce address going
+    /// back to the sender of forwarded mail (RecipientRewriter).
+    case returned(EmailAddress)
 }
 
 /// What the policy knows about the client (per connection).
@@ -50,15 +53,27 @@ public struct ClientIdentity: Sendable {
     public init(address: IPAddress?) { self.address = address }
 }
 
+/// Recipients in hosted domains that the accounts directory does not list but that still
+/// lead somewhere: SRS bounce addresses (`SRS0=...@our.domain`) going back to the sender
+/// of forwarded mail.
+public protocol RecipientRewriter: Sendable {
+    /// nil when `recipient` is not the rewriter's; else where it leads, or the refusal
+    /// (invalid or expired SRS hash: 550).
+    func rewrite(_ recipient: EmailAddress) -> Result<EmailAddress, SMTPReply>?
+}
+
 public struct InboundPolicy: Sendable {
     public let configuration: InboundPolicyConfiguration
     let resolver: any Resolver
     let directory: AccountDirectory
+    let rewriter: (any RecipientRewriter)?
 
-    public init(configuration: InboundPolicyConfiguration, resolver: any Resolver, directory: AccountDirectory) {
+    public init(configuration: InboundPolicyConfiguration, resolver: any Resolver, directory: AccountDirectory,
+                rewriter: (any RecipientRewriter)? = nil) {
         self.configuration = configuration
         self.resolver = resolver
         self.directory = directory
+        self.rewriter = rewriter
     }
 
     public func isTrusted(_ ip: IPAddress?) -> Bool {
@@ -167,6 +182,16 @@ public struct InboundPolicy: Sendable {
 
     /// reject_unauth_destination, then reject_unlisted_recipient.
     public func checkRecipient(_ rcpt: EmailAddress, client: ClientIdentity) -> Result<RecipientRoute, SMTPReply> {
+        if let rewriter, (try? directory.isHosted(rcpt.domain)) == true, let rewritten = rewriter.rewrite(rcpt) {
+            switch rewritten {
+            case .failure(let refusal):
+                return .failure(refusal)
+            case .success(let target):
+                // The original sender: a mailbox here, or an address elsewhere to forward to.
+                if case .success(let r)? = try? directory.resolve(target) { return .success(.hosted(r)) }
+                return .success(.returned(target))
+            }
+        }
         let resolved: Result<Resolution, ResolveError>
         do {
             resolved = try directory.resolve(rcpt)

@@ -13,7 +13,7 @@ struct Postern: AsyncParsableCommand {
         commandName: "postern",
         abstract: "A complete self-hosted mail server: SMTP, submission, IMAP, queue, DNS and TLS in one binary.",
         subcommands: [Serve.self, CheckConfig.self, DomainCommand.self, UserCommand.self, AliasCommand.self,
-                      DNSCommand.self, TLSCommand.self, ConfigCommand.self])
+                      QueueCommand.self, DNSCommand.self, TLSCommand.self, ConfigCommand.self])
 }
 
 struct GlobalOptions: ParsableArguments {

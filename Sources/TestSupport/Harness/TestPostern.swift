@@ -17,8 +17,11 @@ public final class TestPostern: Sendable {
     /// Starts a server. The default configuration: hostname `mail.example.test`, listeners
     /// smtp, submission, submissions, imap, imaps on 127.0.0.1 (port 0), no greeting delay,
     /// HELO and sender DNS checks on (trusted networks empty so that loopback clients are
-    /// checked like the internet), `resolver` for every lookup.
-    public static func start(resolver: any DNSClient.Resolver, configure: (inout PosternConfig) -> Void = { _ in }) async throws -> TestPostern {
+    /// checked like the internet), `resolver` for every lookup, outbound delivery restricted
+    /// to loopback addresses. `options` adjusts the rest (a manual queue clock, the port of
+    /// MX hosts).
+    public static func start(resolver: any DNSClient.Resolver, configure: (inout PosternConfig) -> Void = { _ in },
+                             options configureOptions: (inout PosternServer.Options) -> Void = { _ in }) async throws -> TestPostern {
         let dir = NSTemporaryDirectory() + "postern-it-" + UUID().uuidString
         var config = PosternConfig()
         config.source = .file("test")
@@ -38,6 +41,8 @@ public final class TestPostern: Sendable {
         options.shutdownGracePeriod = .seconds(5)
         options.announce = { _ in }
         options.certificateCheckInterval = .milliseconds(200)
+        options.delivery.loopbackOnly = true
+        configureOptions(&options)
         let server = try await PosternServer.start(config: config, options: options)
         let task = Task { try await server.run() }
         return TestPostern(server: server, dataDirectory: dir, logs: logs, runTask: task)
