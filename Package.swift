@@ -100,6 +100,14 @@ let package = Package(
         ], swiftSettings: strict),
 
         // MARK: services
+        .target(name: "IMAPServer", dependencies: [
+            "MailCore", "IMAPProtocol", "MessageFormat", "Store", "NetServer", "SASL",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
         .target(
             name: "Store",
             dependencies: ["MailCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -107,7 +115,7 @@ let package = Package(
         ),
 
         .target(name: "PosternServer", dependencies: [
-            "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
+            "Accounts", "Config", "DNSClient", "IMAPServer", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
             "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -151,8 +159,13 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
+        .testTarget(name: "IMAPServerTests", dependencies: [
+            "IMAPServer", "IMAPProtocol", "Store", "MessageFormat", "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore",
+            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
     ],

@@ -60,7 +60,8 @@ public final class PosternServer: Sendable {
         } else {
             resolver = StubResolver(configuration: try ServerComponents.resolverConfiguration(for: config), eventLoopGroup: group)
         }
-        let store = MailStore(configuration: .init(root: config.dataDirectory + "/mail", hostname: config.hostname))
+        let store = MailStore(configuration: .init(root: config.dataDirectory + "/mail", hostname: config.hostname,
+                                                   analyzer: Self.messageAnalyzer()))
         let ingest = MailIngest(store: store, directory: directory, hostname: config.hostname, logger: ServerComponents.logger("ingest", config: config, sink: options.logSink))
         let authenticator = DirectoryAuthenticator(directory: directory)
         let tlsSource: TLSContextSource = { certificates.context }
@@ -88,6 +89,8 @@ public final class PosternServer: Sendable {
                 logger.info("listening", metadata: ["listener": .string(name), "address": .string("\(address.host):\(server.port)"),
                                                     "tls": .string(implicitTLS ? "implicit" : "starttls")])
             }
+            try await Self.addIMAPListeners(config: config, store: store, directory: directory, tls: tlsSource, group: group,
+                                            sink: options.logSink, services: &services, ports: &ports)
         } catch {
             try? await group.shutdownGracefully()
             throw error
