@@ -12,14 +12,15 @@ extension IMAPSession {
         if parameters.qresync != nil && !state.qresync {
             throw CommandError.bad(.clientBug, "QRESYNC is not enabled")
         }
-        let name = try storeName(wire)
         // RFC 9051 §6.3.2: selecting closes the current mailbox first, without expunging, and
-        // says so with the CLOSED response code (RFC 7162 §3.2.11).
+        // says so with the CLOSED response code (RFC 7162 §3.2.11); a SELECT that fails leaves
+        // no mailbox selected.
         if selected != nil {
             selected = nil
             state.deselected()
             out.send(.untagged(.condition(.ok, ResponseText(code: .closed, "Previous mailbox closed"))))
         }
+        let name = try storeName(wire)
         let mailbox: MailboxSession
         do {
             mailbox = try await account.select(name, readOnly: readOnly)
