@@ -48,9 +48,12 @@ public enum Program {
         try process.run()
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try? inPipe.fileHandleForWriting.close()
-        // Drain both pipes concurrently so a chatty program cannot block on a full pipe.
-        async let out = Task.detached { outPipe.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { errPipe.fileHandleForReading.readDataToEndOfFile() }.value
+        // Drain both pipes concurrently so a chatty program cannot block on a full pipe. The
+        // blocking reads run on threads of their own: on the concurrency pool they could take
+        // every thread (two on a 2-core machine) and starve the server under test and the
+        // killer below.
+        async let out = Self.readToEnd(outPipe)
+        async let err = Self.readToEnd(errPipe)
         let killed = KilledFlag()
         let killer = Task.detached {
             try await Task.sleep(for: timeout)
@@ -64,6 +67,16 @@ public enum Program {
         killer.cancel()
         if killed.value { throw ProgramError.timedOut(executable) }
         return ProgramResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+extension Program {
+    static func readToEnd(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile())
+            }
+        }
     }
 }
 
