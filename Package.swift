@@ -163,6 +163,7 @@ let package = Package(
             "IMAPServer", "IMAPProtocol", "Store", "MessageFormat", "MailCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore", "Store",

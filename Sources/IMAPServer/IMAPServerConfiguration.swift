@@ -45,7 +45,7 @@ public struct IMAPServerLimits: Sendable, Hashable {
                                                           literalsPerCommand: 4, authenticationLine: 8192),
                 responseChunkOctets: Int = 64 * 1024,
                 inMemoryMessageOctets: Int = 4 * 1024 * 1024,
-                fetchBatch: Int = 500,
+                fetchBatch: Int = 1000,
                 listPatternOctets: Int = 1024,
                 searchFileReads: Int = 1_000_000,
                 authenticationFailures: Int = 3,

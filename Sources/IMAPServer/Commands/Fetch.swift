@@ -231,9 +231,11 @@ extension IMAPSession {
             for (sequence, info) in batch {
                 let result = results[info.uid]
                 let file = streamed[info.uid]
-                let needsFile = !contentItems.isEmpty
-                    || (plan.needsEnvelope && !CachedItems.isCurrent(cached[info.uid]?.envelope))
-                    || (plan.needsBodyStructure && !CachedItems.isCurrent(cached[info.uid]?.bodyStructure))
+                let blobs = cached[info.uid]
+                let envelopeBlob = CachedItems.isCurrent(blobs?.envelope) ? blobs?.envelope : result?.envelope
+                let structureBlob = CachedItems.isCurrent(blobs?.bodyStructure) ? blobs?.bodyStructure : result?.bodyStructure
+                let needsFile = !contentItems.isEmpty || (plan.needsEnvelope && envelopeBlob == nil)
+                    || (plan.needsBodyStructure && structureBlob == nil)
                 if needsFile && result?.readable != true && file == nil {
                     // Expunged (or unreadable) since the command began.
                     outcome.missing += 1
@@ -258,12 +260,7 @@ extension IMAPSession {
                     case .rfc822Size:
                         encoder.writeFetchItem(.rfc822Size(UInt64(info.size)), separated: separated, into: &chunk)
                     case .envelope, .bodyStructure:
-                        let blob: [UInt8]?
-                        if item == .envelope {
-                            blob = CachedItems.isCurrent(cached[info.uid]?.envelope) ? cached[info.uid]?.envelope : result?.envelope
-                        } else {
-                            blob = CachedItems.isCurrent(cached[info.uid]?.bodyStructure) ? cached[info.uid]?.bodyStructure : result?.bodyStructure
-                        }
+                        let blob = item == .envelope ? envelopeBlob : structureBlob
                         if separated { chunk.writeStaticString(" ") }
                         if let blob, blob.count > 1 {
                             chunk.writeBytes(blob[1...])
