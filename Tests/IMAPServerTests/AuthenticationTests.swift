@@ -1,5 +1,6 @@
 import IMAPProtocol
 @testable import IMAPServer
+import MailCore
 import Testing
 
 /// LOGIN, AUTHENTICATE PLAIN/LOGIN with and without initial responses, STARTTLS, failures.

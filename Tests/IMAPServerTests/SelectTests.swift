@@ -52,7 +52,7 @@ import Testing
     @Test func rfc9051SampleSession() async throws {
         let temp = TempStore()
         for n in 1...12 { try await temp.deliver(message("message \(n)")) }
-        var d = SessionDriver(tls: false)
+        var d = SessionDriver(temp: temp, tls: false)
         #expect(d.session.greeting() == .untagged(.condition(.ok, ResponseText(code: .capability(
             ["IMAP4rev1", "IMAP4rev2", "SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "STARTTLS", "LOGINDISABLED"]),
             "mail.example.test Postern IMAP ready"))))
@@ -63,10 +63,9 @@ import Testing
         #expect(select.contains("* 12 EXISTS") && select.last == "a002 OK [READ-WRITE] SELECT completed")
         let full = try await d.send("a003 fetch 12 full")
         #expect(full.count == 2 && full[0].hasPrefix("* 12 FETCH (FLAGS () INTERNALDATE \"") && full[0].contains(" RFC822.SIZE 133 ENVELOPE (\""))
-        #expect(full[0].hasSuffix(" BODY (\"TEXT\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" 14 1))"))
+        #expect(full.first?.hasSuffix(" BODY (\"TEXT\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7BIT\" 14 1))") == true)
         let header = try await d.send("a004 fetch 12 body[header]")
-        #expect(header[0] == "* 12 FETCH (BODY[HEADER] {119}")
-        #expect(header[1] == "From: Carol <carol@example.net>")
+        #expect(header.prefix(2) == ["* 12 FETCH (BODY[HEADER] {119}", "From: Carol <carol@example.net>"])
         #expect(header.contains(" FLAGS (\\Seen))"))
         #expect(try await d.send("a005 store 12 +flags \\deleted") == ["* 12 FETCH (FLAGS (\\Deleted \\Seen))", "a005 OK STORE completed"])
         #expect(try await d.send("a006 logout") == ["* BYE Logging out", "a006 OK LOGOUT completed"])

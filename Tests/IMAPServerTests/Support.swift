@@ -97,6 +97,8 @@ final class TempStore: @unchecked Sendable {
     func deliver(_ text: String, to user: EmailAddress = alice, date: Int64? = nil) async throws {
         let bytes = Array(text.replacingOccurrences(of: "\r\n", with: "\n").utf8)
         try await store.deliver(bytes, to: [DeliveryTarget(account: user)], internalDate: date)
+        // The store gives UIDs at its next sync; syncing now keeps them in delivery order.
+        _ = try await store.account(user).select(.inbox)
     }
 }
 
@@ -117,10 +119,10 @@ struct SessionDriver {
                               logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
     }
 
-    /// Sends one complete command (literals inline) and returns the lines written.
+    /// Sends one command (literals inline; CRLF is added) and returns the lines written.
     mutating func send(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
         var decoder = CommandDecoder(limits: session.context.limits.authenticated)
-        var buffer = ByteBuffer(string: line.hasSuffix("\r\n") ? line : line + "\r\n")
+        var buffer = ByteBuffer(string: line + "\r\n")
         while let message = decoder.next(&buffer) {
             if case .continuationRequired = message { continue }
             if try await session.receive(message, &output) == .closed { closed = true }

@@ -80,5 +80,8 @@ func testMessage(subject: String, body: String = "Hello there.", from: String = 
 /// Delivers a message the way SMTP delivery does (LF line endings on disk).
 func deliver(_ server: TestPostern, to user: String = "alice@example.test", subject: String, body: String = "Hello there.") async throws {
     let bytes = Array(testMessage(subject: subject, body: body).replacingOccurrences(of: "\r\n", with: "\n").utf8)
-    try await server.server.store.deliver(bytes, to: [DeliveryTarget(account: try EmailAddress(user))])
+    let account = try EmailAddress(user)
+    try await server.server.store.deliver(bytes, to: [DeliveryTarget(account: account)])
+    // The store gives UIDs at its next sync; syncing now keeps them in delivery order.
+    _ = try await server.server.store.account(account).select(.inbox)
 }

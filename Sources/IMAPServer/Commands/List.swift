@@ -38,8 +38,20 @@ extension IMAPSession {
 
         var entries: [(name: StoreMailboxName, listing: MailboxListing?)] = listings.map { ($0.name, $0) }
         if selectSubscribed {
-            let known = Set(listings.map(\.name))
-            entries += subscriptions.filter { !known.contains($0) }.map { ($0, nil) }
+            var known = Set(listings.map(\.name))
+            var extra = subscriptions.filter { known.insert($0).inserted }
+            if recursive {
+                // RFC 5258 §3.5: a parent of a subscribed name is a candidate too, even when
+                // it does not exist.
+                for name in subscriptions {
+                    var parent = name.parent
+                    while let p = parent {
+                        if known.insert(p).inserted { extra.append(p) }
+                        parent = p.parent
+                    }
+                }
+            }
+            entries += extra.map { ($0, nil) }
             entries.sort { $0.name < $1.name }
         }
         for (name, listing) in entries {

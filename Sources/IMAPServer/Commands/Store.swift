@@ -25,6 +25,10 @@ extension IMAPSession {
             throw failure(error)
         }
         selected = current
+        // What others changed, and FLAGS when this STORE created a keyword, before the FETCH
+        // responses that may use it.
+        try await reportUpdates(uid ? .all : .withoutExpunges, &out)
+        guard let current = selected else { return Completion("STORE completed") }
         let condstore = state.condstore
         if !command.silent {
             // RFC 9051 §6.4.6: the new flags of every message of the set; RFC 7162 §3.1.3:

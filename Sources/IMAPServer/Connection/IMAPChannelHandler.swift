@@ -70,7 +70,7 @@ public final class IMAPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private var timeout: TimeAmount
     private let authenticatedTimeout: TimeAmount
-    private var lastActivity = NIODeadline.now()
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     private var timer: Scheduled<Void>?
     private let idleSyncInterval: TimeAmount
     private var idling = false
@@ -112,7 +112,7 @@ public final class IMAPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         guard !closing else { return }
         if buffer.readableBytes == 0 {
             buffer = incoming
@@ -271,6 +271,7 @@ public final class IMAPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private func armTimer(context: ChannelHandlerContext) {
         timer?.cancel()
+        if lastActivity == .uptimeNanoseconds(0) { lastActivity = context.eventLoop.now }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(deadline: lastActivity + timeout) {
             let (handler, context) = loopBound.value
@@ -281,7 +282,7 @@ public final class IMAPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
     private func timerFired(context: ChannelHandlerContext) {
         timer = nil
         guard context.channel.isActive, !closing else { return }
-        if NIODeadline.now() - lastActivity >= timeout {
+        if context.eventLoop.now - lastActivity >= timeout {
             context.fireChannelRead(wrapInboundOut(.timeout))
             context.fireChannelReadComplete()
         } else {
