@@ -41,10 +41,20 @@ done
 PID=
 start() {
     ulimit -n "$(ulimit -Hn)"
+    if ss -Hltn "sport = :$PORT" | grep -q .; then echo "port $PORT is already in use" >&2; exit 1; fi
     "$BIN" serve --config "$WORK/postern.toml" >>"$OUT/postern.log" 2>&1 &
     PID=$!
-    for _ in $(seq 1 100); do ss -Hltn "sport = :$PORT" | grep -q . && return; sleep 0.1; done
+    for _ in $(seq 1 100); do
+        kill -0 "$PID" 2>/dev/null || { echo "postern exited" >&2; exit 1; }
+        ss -Hltnp "sport = :$PORT" | grep -q "pid=$PID," && return
+        sleep 0.1
+    done
     echo "postern did not start" >&2; exit 1
+}
+server_time() {  # user: the same commands with a client that barely parses (imap_server_time.py)
+    "$PY" "$ROOT/Benchmarks/imap/imap_server_time.py" --port "$PORT" --user "$1" --password benchpass --reps 10 \
+        --command "UID FETCH 1:* (FLAGS)" --command "FETCH 1:* (ENVELOPE)" \
+        --command 'UID SEARCH SUBJECT "invoice"' --command 'SEARCH TEXT "zebrafish"' | tee -a "$OUT/server-time.txt"
 }
 stop() {
     [ -n "$PID" ] || return 0
@@ -65,11 +75,13 @@ echo "== $(date -Is) $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg), $(git
 if phase 10k; then
     mailbox bench2 10000; sleep 3; start
     "${IB[@]}" --user bench2@lab.test --label postern-10000 --tests select,fetch,search,store --drop-caches --server-pid "$PID" --json "$OUT/imap-10000.json"
+    server_time bench2@lab.test
     stop
 fi
 if phase 100k; then
     mailbox bench3 100000; sleep 3; start
     "${IB[@]}" --user bench3@lab.test --label postern-100000 --tests select,fetch,search,store --drop-caches --server-pid "$PID" --json "$OUT/imap-100000.json"
+    server_time bench3@lab.test
     stop
 fi
 if phase append-idle; then

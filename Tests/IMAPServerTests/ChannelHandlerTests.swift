@@ -66,6 +66,16 @@ import Testing
         _ = try channel.finish()
     }
 
+    @Test func aRefusedIdleWaitsForNoDone() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(ByteBuffer(string: "a IDLE\r\n"))
+        #expect(try Self.inbound(channel) == ["a IDLE"])
+        try channel.writeOutbound(IMAPOutbound.responses([TaggedResponse.bad("a", "Not authenticated", code: .clientBug)]))
+        try channel.writeInbound(ByteBuffer(string: "b NOOP\r\n"))
+        #expect(try Self.inbound(channel) == ["b NOOP"])
+        _ = try channel.finish()
+    }
+
     @Test func loginSwitchesToTheAuthenticatedLimits() throws {
         let channel = try Self.channel()
         try channel.writeInbound(ByteBuffer(string: "a APPEND INBOX {100}\r\n"))

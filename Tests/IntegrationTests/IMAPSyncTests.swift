@@ -61,6 +61,19 @@ import TestSupport
         try await t.stop()
     }
 
+    @Test func shutdownSaysByeToIdleClients() async throws {
+        let t = try await startIMAPServer()
+        let c = try await IMAPTestClient.login(t)
+        try await c.ok("SELECT INBOX")
+        try await c.lines.send("i IDLE")
+        #expect(await c.lines.readLine() == "+ idling")
+        let start = ContinuousClock.now
+        try await t.stop()
+        #expect(ContinuousClock.now - start < .seconds(3), "IDLE connections end at once, not after the grace period")
+        #expect(await c.lines.readLine() == "* BYE [UNAVAILABLE] Server shutting down")
+        #expect(await c.lines.isClosedByServer())
+    }
+
     @Test func idleSeesAnotherSessionsFlags() async throws {
         let t = try await startIMAPServer()
         try await deliver(t, subject: "one")

@@ -125,7 +125,8 @@ extension IMAPSession {
         var list = messages(uids, in: current)
         var missing = uids.count - list.count
         if let since = changedSince { list = list.filter { $0.message.modseq > since } }
-        var plan = FetchPlan(command.attributes, uid: uid, impliedModSeq: changedSince != nil)
+        // RFC 7162 §3.2.4: with QRESYNC enabled every FETCH response carries the UID.
+        var plan = FetchPlan(command.attributes, uid: uid || state.qresync, impliedModSeq: changedSince != nil)
 
         if plan.marksSeen && !current.readOnly {
             let unseen = list.filter { !$0.message.flags.contains(.seen) }.map(\.message.uid)

@@ -37,7 +37,7 @@ extension IMAPSession {
                 current.mailbox.sequence(ofUID: info.uid).map { (sequence: $0, message: info) }
             }
             var renderer = FlagRenderer(snapshot: current.mailbox.snapshot, recentFrom: state.isIMAP4rev2 ? nil : current.recentFrom)
-            try await writeFlagFetches(all, flags: &renderer, uid: uid, modSeq: condstore, &out)
+            try await writeFlagFetches(all, flags: &renderer, uid: uid || state.qresync, modSeq: condstore, &out)
         } else if condstore {
             // RFC 7162 §3.1.3: even with .SILENT, the new MODSEQ of each changed message.
             for info in result.modified {
