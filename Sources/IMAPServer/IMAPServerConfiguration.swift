@@ -29,6 +29,8 @@ public struct IMAPServerLimits: Sendable, Hashable {
     public var inMemoryMessageOctets: Int
     /// Messages whose cached ENVELOPE/BODYSTRUCTURE are read or filled per batch.
     public var fetchBatch: Int
+    /// Octets of message content (body sections, BINARY...) a FETCH batch holds at once.
+    public var batchContentOctets: Int
     /// Longest LIST pattern (reference included); a mailbox name has at most
     /// `StoreLimits.mailboxNameOctets`, so a longer pattern only costs time.
     public var listPatternOctets: Int
@@ -46,6 +48,7 @@ public struct IMAPServerLimits: Sendable, Hashable {
                 responseChunkOctets: Int = 64 * 1024,
                 inMemoryMessageOctets: Int = 4 * 1024 * 1024,
                 fetchBatch: Int = 1000,
+                batchContentOctets: Int = 8 * 1024 * 1024,
                 listPatternOctets: Int = 1024,
                 searchFileReads: Int = 1_000_000,
                 authenticationFailures: Int = 3,
@@ -55,6 +58,7 @@ public struct IMAPServerLimits: Sendable, Hashable {
         self.responseChunkOctets = responseChunkOctets
         self.inMemoryMessageOctets = inMemoryMessageOctets
         self.fetchBatch = fetchBatch
+        self.batchContentOctets = batchContentOctets
         self.listPatternOctets = listPatternOctets
         self.searchFileReads = searchFileReads
         self.authenticationFailures = authenticationFailures

@@ -183,7 +183,18 @@ extension IMAPSession {
         chunk.reserveCapacity(limits.responseChunkOctets + 4096)
         var start = 0
         while start < list.count {
-            let end = min(list.count, start + max(1, limits.fetchBatch))
+            var end = min(list.count, start + max(1, limits.fetchBatch))
+            if !contentItems.isEmpty {
+                // Message contents of a batch are held together: bound them by size too.
+                var octets = 0
+                for i in start..<end {
+                    octets += list[i].message.size
+                    if octets > limits.batchContentOctets && i > start {
+                        end = i
+                        break
+                    }
+                }
+            }
             let batch = list[start..<end]
             start = end
 

@@ -81,8 +81,7 @@ struct SearchEvaluator {
     let recentFrom: UInt32?
     let context: IMAPServerContext
     let keywords: [String]
-    /// Headers read from files, by position, for HEADER and SENT* keys.
-    private var headers: [Int: Header] = [:]
+    /// Message files read so far (bounded by `IMAPServerLimits.searchFileReads`).
     private var fileReads = 0
 
     init(messages: [(sequence: Int, message: MessageInfo)], mailbox: MailboxSession, savedSearch: [UInt32], recentFrom: UInt32?,
@@ -288,34 +287,31 @@ struct SearchEvaluator {
         return out
     }
 
-    /// Keys that need each candidate's header, read from its file on the work queue.
+    /// Keys that need each candidate's header: read from its file and tested on the work
+    /// queue, a batch at a time; nothing of the message is kept.
     private mutating func fromHeaders(_ candidates: Candidates, _ predicate: @escaping @Sendable (Header) -> Bool) async throws -> Candidates {
         var result = Candidates(count: messages.count)
         let wanted = candidates.positions
-        let missing = wanted.filter { headers[$0] == nil }
-        guard fileReads + missing.count <= context.limits.searchFileReads else {
+        guard fileReads + wanted.count <= context.limits.searchFileReads else {
             throw CommandError.no(.limit, "Search needs to read too many messages")
         }
-        fileReads += missing.count
+        fileReads += wanted.count
         var start = 0
-        while start < missing.count {
-            let batch = Array(missing[start..<min(missing.count, start + 256)])
+        while start < wanted.count {
+            let batch = Array(wanted[start..<min(wanted.count, start + 256)])
             start += batch.count
             var files: [(Int, MessageFile)] = []
             for position in batch {
                 if let file = try? await mailbox.openMessage(uid: messages[position].message.uid) { files.append((position, file)) }
             }
             let opened = files
-            let read = await context.offload { () -> [(Int, Header)] in
+            let matching = await context.offload { () -> [Int] in
                 opened.compactMap { position, file in
                     guard let bytes = try? file.readAll() else { return nil }
-                    return (position, MessageParser.parseHeader(bytes))
+                    return predicate(MessageParser.parseHeader(bytes)) ? position : nil
                 }
             }
-            for (position, header) in read { headers[position] = header }
-        }
-        for position in wanted {
-            if let header = headers[position], predicate(header) { result.insert(position) }
+            for position in matching { result.insert(position) }
         }
         return result
     }
