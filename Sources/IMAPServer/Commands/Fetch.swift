@@ -84,6 +84,15 @@ struct FetchPlan {
     }
 }
 
+/// The kind of a FETCH item, without its arguments.
+enum FetchSlot: Equatable {
+    case uid, flags, modSeq, internalDate, rfc822Size, envelope, bodyStructure
+    /// Read from the file.
+    case content
+    /// The whole message as a literal: streamed from the file when the message is large.
+    case streamed
+}
+
 /// A message whose content a batch computes on the work queue.
 struct ContentRequest: Sendable {
     var uid: UInt32
@@ -178,6 +187,19 @@ extension IMAPSession {
         let limits = context.limits
         let encoder = self.encoder
         let contentItems = plan.contentItems
+        // What each item is, decided once: the loop below runs per message.
+        let slots: [FetchSlot] = plan.items.map { item in
+            switch item {
+            case .uid: .uid
+            case .flags: .flags
+            case .modSeq: .modSeq
+            case .internalDate: .internalDate
+            case .rfc822Size: .rfc822Size
+            case .envelope: .envelope
+            case .bodyStructure: .bodyStructure
+            default: Self.streams(item) ? .streamed : .content
+            }
+        }
         var outcome = FetchOutcome()
         var chunk = ByteBuffer()
         chunk.reserveCapacity(limits.responseChunkOctets + 4096)
@@ -241,8 +263,8 @@ extension IMAPSession {
 
             // 3. One line per message.
             for (sequence, info) in batch {
-                let result = results[info.uid]
-                let file = streamed[info.uid]
+                let result = results.isEmpty ? nil : results[info.uid]
+                let file = streamed.isEmpty ? nil : streamed[info.uid]
                 let blobs = cached[info.uid]
                 let envelopeBlob = CachedItems.isCurrent(blobs?.envelope) ? blobs?.envelope : result?.envelope
                 let structureBlob = CachedItems.isCurrent(blobs?.bodyStructure) ? blobs?.bodyStructure : result?.bodyStructure
@@ -256,9 +278,8 @@ extension IMAPSession {
                 if result?.unknownTransferEncoding == true { outcome.unknownTransferEncoding = true }
                 appendFetchStart(sequence, into: &chunk)
                 var separated = false
-                for (index, item) in plan.items.enumerated() {
-                    if file != nil && Self.streams(item) { continue }
-                    switch item {
+                for (index, slot) in slots.enumerated() {
+                    switch slot {
                     case .uid:
                         encoder.writeFetchItem(.uid(info.uid), separated: separated, into: &chunk)
                     case .flags:
@@ -272,14 +293,17 @@ extension IMAPSession {
                     case .rfc822Size:
                         encoder.writeFetchItem(.rfc822Size(UInt64(info.size)), separated: separated, into: &chunk)
                     case .envelope, .bodyStructure:
-                        let blob = item == .envelope ? envelopeBlob : structureBlob
+                        let blob = slot == .envelope ? envelopeBlob : structureBlob
                         if separated { chunk.writeStaticString(" ") }
                         if let blob, blob.count > 1 {
                             chunk.writeBytes(blob[1...])
                         } else {
-                            chunk.writeString(item == .envelope ? "ENVELOPE NIL" : "BODYSTRUCTURE NIL")
+                            chunk.writeString(slot == .envelope ? "ENVELOPE NIL" : "BODYSTRUCTURE NIL")
                         }
-                    default:
+                    case .streamed:
+                        if file != nil { continue }
+                        fallthrough
+                    case .content:
                         if let value = result?.items[index] {
                             encoder.writeFetchItem(value, separated: separated, into: &chunk)
                         } else {

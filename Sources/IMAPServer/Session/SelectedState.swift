@@ -161,10 +161,27 @@ struct FlagRenderer {
         self.recentFrom = recentFrom
     }
 
+    /// Lists of messages without keywords, by system flags and \Recent: no hashing on the
+    /// common path.
+    private var plain = [[Flag]?](repeating: nil, count: 512)
+
     mutating func flags(of message: MessageInfo) -> [Flag] {
         let recent = recentFrom.map { message.uid >= $0 } ?? false
+        if message.keywords.isEmpty {
+            let slot = Int(message.flags.rawValue) | (recent ? 256 : 0)
+            if let known = plain[slot] { return known }
+            let list = build(message, recent: recent)
+            plain[slot] = list
+            return list
+        }
         let key = Key(flags: message.flags.rawValue, keywords: message.keywords.bits, recent: recent)
         if let known = cache[key] { return known }
+        let list = build(message, recent: recent)
+        if cache.count < 4096 { cache[key] = list }
+        return list
+    }
+
+    private func build(_ message: MessageInfo, recent: Bool) -> [Flag] {
         var list: [Flag] = []
         let f = message.flags
         if f.contains(.answered) { list.append(.answered) }
@@ -178,7 +195,6 @@ struct FlagRenderer {
                 list.append(.keyword(keywords[index]))
             }
         }
-        if cache.count < 4096 { cache[key] = list }
         return list
     }
 }
