@@ -40,6 +40,8 @@ public struct IMAPServerLimits: Sendable, Hashable {
     public var authenticationFailures: Int
     /// Threads that read and parse messages for one FETCH.
     public var contentWorkers: Int
+    /// Message files a FETCH opens at the same time.
+    public var openConcurrency: Int
 
     public init(authenticated: IMAPLimits = IMAPLimits(),
                 unauthenticated: IMAPLimits = IMAPLimits(line: 8192, literal: 8192, appendLiteral: 0,
@@ -52,7 +54,8 @@ public struct IMAPServerLimits: Sendable, Hashable {
                 listPatternOctets: Int = 1024,
                 searchFileReads: Int = 1_000_000,
                 authenticationFailures: Int = 3,
-                contentWorkers: Int = 2) {
+                contentWorkers: Int = 2,
+                openConcurrency: Int = 8) {
         self.authenticated = authenticated
         self.unauthenticated = unauthenticated
         self.responseChunkOctets = responseChunkOctets
@@ -63,6 +66,7 @@ public struct IMAPServerLimits: Sendable, Hashable {
         self.searchFileReads = searchFileReads
         self.authenticationFailures = authenticationFailures
         self.contentWorkers = contentWorkers
+        self.openConcurrency = openConcurrency
     }
 }
 

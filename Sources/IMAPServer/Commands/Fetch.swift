@@ -231,18 +231,23 @@ extension IMAPSession {
             }
 
             // 2. Message files: for content items, and for cache misses.
-            var requests: [ContentRequest] = []
-            var streamed: [UInt32: MessageFile] = [:]
+            var wanted: [(uid: UInt32, envelope: Bool, bodyStructure: Bool)] = []
             for (_, info) in batch {
                 let blobs = cached[info.uid]
                 let needEnvelope = plan.needsEnvelope && !CachedItems.isCurrent(blobs?.envelope)
                 let needStructure = plan.needsBodyStructure && !CachedItems.isCurrent(blobs?.bodyStructure)
                 guard !contentItems.isEmpty || needEnvelope || needStructure else { continue }
-                guard let file = try? await mailbox.openMessage(uid: info.uid) else { continue }
-                if plan.streamable && file.size > limits.inMemoryMessageOctets && !needEnvelope && !needStructure {
-                    streamed[info.uid] = file
+                wanted.append((info.uid, needEnvelope, needStructure))
+            }
+            let files = await Self.open(wanted.map(\.uid), in: mailbox, concurrency: limits.openConcurrency)
+            var requests: [ContentRequest] = []
+            var streamed: [UInt32: MessageFile] = [:]
+            for item in wanted {
+                guard let file = files[item.uid] else { continue }
+                if plan.streamable && file.size > limits.inMemoryMessageOctets && !item.envelope && !item.bodyStructure {
+                    streamed[item.uid] = file
                 } else {
-                    requests.append(ContentRequest(uid: info.uid, file: file, envelope: needEnvelope, bodyStructure: needStructure))
+                    requests.append(ContentRequest(uid: item.uid, file: file, envelope: item.envelope, bodyStructure: item.bodyStructure))
                 }
             }
             var results: [UInt32: ContentResult] = [:]
@@ -328,6 +333,28 @@ extension IMAPSession {
         }
         if chunk.readableBytes > 0 { try await out.send(encoded: chunk) }
         return outcome
+    }
+
+    /// Opens message files, a few at a time (each open is a hop to the store's queue); a
+    /// message that cannot be opened (expunged meanwhile) is left out.
+    static func open(_ uids: [UInt32], in mailbox: MailboxSession, concurrency: Int) async -> [UInt32: MessageFile] {
+        var files: [UInt32: MessageFile] = [:]
+        files.reserveCapacity(uids.count)
+        await withTaskGroup(of: (UInt32, MessageFile?).self) { group in
+            var next = 0
+            func add() {
+                guard next < uids.count else { return }
+                let uid = uids[next]
+                next += 1
+                group.addTask { (uid, try? await mailbox.openMessage(uid: uid)) }
+            }
+            for _ in 0..<max(1, concurrency) { add() }
+            while let (uid, file) = await group.next() {
+                if let file { files[uid] = file }
+                add()
+            }
+        }
+        return files
     }
 
     static func streams(_ item: FetchAttribute) -> Bool {
