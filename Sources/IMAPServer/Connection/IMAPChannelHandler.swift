@@ -192,6 +192,8 @@ public final class IMAPChannelHandler: ChannelDuplexHandler, RemovableChannelHan
     // MARK: outbound
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // A client reading a long response is not inactive (RFC 9051 §5.4).
+        lastActivity = context.eventLoop.now
         switch unwrapOutboundIn(data) {
         case .responses(let responses):
             let answered = writeAll(responses, context: context, promise: promise)
