@@ -122,6 +122,14 @@ let package = Package(
         ], swiftSettings: strict),
 
         // MARK: services
+        .target(name: "IMAPServer", dependencies: [
+            "MailCore", "IMAPProtocol", "MessageFormat", "Store", "NetServer", "SASL",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
         .target(
             name: "Store",
             dependencies: ["MailCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -138,7 +146,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .target(name: "PosternServer", dependencies: [
-            "Accounts", "Config", "DNSClient", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
+            "Accounts", "Config", "DNSClient", "IMAPProtocol", "IMAPServer", "MailCore", "MessageFormat", "NetServer", "PosternLogging",
             "Queue", "SMTPClient", "SMTPProtocol", "SMTPServer", "Store", "TLSCertificates", "HTTPServer",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -193,8 +201,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
+        .testTarget(name: "IMAPServerTests", dependencies: [
+            "IMAPServer", "IMAPProtocol", "Store", "MessageFormat", "MailCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore", "Queue", "SMTPClient", "SMTPProtocol",
+            "TestSupport", "DNSClient", "Config", "PosternServer", "Accounts", "MailCore", "Queue", "SMTPClient", "SMTPProtocol", "Store",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),

@@ -170,6 +170,7 @@ public enum ConfigSchema {
         integer("imap", "max_connections_per_client", 1...100_000, default: 50, doc: "Most simultaneous IMAP connections from one IP address.") { c, n in c.imap.maxConnectionsPerClient = n },
         bool("imap", "plaintext_auth_on_loopback", default: false, doc: "Allow LOGIN/AUTHENTICATE without TLS for clients on loopback. Never for other clients.") { c, b in c.imap.plaintextAuthOnLoopback = b },
         duration("imap", "idle_timeout", default: "30m", doc: "An authenticated client idle this long is logged out (RFC 9051 §5.4 asks for at least 30 minutes).") { c, d in c.imap.idleTimeout = d },
+        duration("imap", "auth_failure_delay", default: "2s", doc: "How long a failed login waits for its answer (slows password guessing; the failure is logged with result=auth-failed).") { c, d in c.imap.authFailureDelay = d },
 
         // [queue]
         duration("queue", "max_lifetime", default: "5d", doc: "How long undeliverable mail is retried before it bounces (maximal_queue_lifetime).") { c, d in c.queue.maxLifetime = d },

@@ -134,6 +134,8 @@ public struct IMAPConfig: Sendable, Equatable {
     public var maxConnectionsPerClient = 50
     public var plaintextAuthOnLoopback = false
     public var idleTimeout: Duration = .seconds(1800)
+    /// Delay before a failed LOGIN/AUTHENTICATE is answered.
+    public var authFailureDelay: Duration = .seconds(2)
     public init() {}
 }
 

@@ -106,6 +106,10 @@ public struct CommandDecoder: WriteObservingByteToMessageDecoder {
             switch mode {
             case .authenticating, .awaitingTLS:
                 mode = .command
+            case .idle(let tag) where tag == tagged.tag:
+                // The IDLE was refused (RFC 9051 §6.3.13 allows it only once authenticated):
+                // no DONE will come.
+                mode = .command
             default:
                 break
             }

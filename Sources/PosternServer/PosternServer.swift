@@ -68,7 +68,8 @@ public final class PosternServer: Sendable {
         } else {
             resolver = StubResolver(configuration: try ServerComponents.resolverConfiguration(for: config), eventLoopGroup: group)
         }
-        let store = MailStore(configuration: .init(root: config.dataDirectory + "/mail", hostname: config.hostname))
+        let store = MailStore(configuration: .init(root: config.dataDirectory + "/mail", hostname: config.hostname,
+                                                   analyzer: Self.messageAnalyzer()))
         let outgoing: QueueComponents
         do {
             outgoing = try await ServerComponents.makeQueue(config: config, store: store, directory: directory, resolver: resolver, group: group,
@@ -122,6 +123,8 @@ public final class PosternServer: Sendable {
                 logger.info("listening", metadata: ["listener": .string(name), "address": .string("\(address.host):\(server.port)"),
                                                     "tls": .string(implicitTLS ? "implicit" : "none")])
             }
+            try await Self.addIMAPListeners(config: config, store: store, directory: directory, tls: tlsSource, group: group,
+                                            sink: options.logSink, services: &services, ports: &ports)
         } catch {
             try? await group.shutdownGracefully()
             throw error

@@ -108,7 +108,7 @@ public struct MailboxSession: Sendable {
     /// answer FETCH for it with NO or nothing, RFC 9051 §7.5.1).
     public func messages(uids wanted: some Sequence<UInt32>) -> [(sequence: Int, message: MessageInfo)] {
         let snap = state.snapshot
-        var out: [(Int, MessageInfo)] = []
+        var out: [(sequence: Int, message: MessageInfo)] = []
         for uid in wanted {
             guard let seq = sequence(ofUID: uid), let m = snap.message(uid: uid) else { continue }
             out.append((seq, m))
@@ -119,7 +119,7 @@ public struct MailboxSession: Sendable {
     /// All messages of the view, from memory (`UID FETCH 1:* (FLAGS)`).
     public func allMessages() -> [(sequence: Int, message: MessageInfo)] {
         let snap = state.snapshot
-        var out: [(Int, MessageInfo)] = []
+        var out: [(sequence: Int, message: MessageInfo)] = []
         out.reserveCapacity(uids.count)
         var j = 0
         for (i, uid) in uids.enumerated() {

@@ -2,6 +2,7 @@
 // mailbox queue, renames/links/unlinks the Maildir files, commits one SQLite transaction,
 // publishes the new snapshot and wakes observers.
 
+import Dispatch
 import GRDB
 #if canImport(Glibc)
 import Glibc
@@ -64,8 +65,9 @@ extension MailboxState {
 
     // MARK: STORE
 
-    /// Changes flags in the index and in memory, then queues the file renames right behind
-    /// this operation on the mailbox queue (`flushPendingRenames`). The index row keeps the
+    /// Changes flags in the index and in memory, then queues the file renames on the mailbox
+    /// queue after `StoreLimits.flagRenameDelayNanoseconds` (`flushPendingRenames`; a sync
+    /// runs them at once). The index row keeps the
     /// file name last seen on disk; while it differs from the flags, the rename is pending, and
     /// a sync (or a restart after a crash) completes it: a file whose name is still the one we
     /// last saw follows the index, a file renamed by someone else wins over the index.
@@ -144,7 +146,14 @@ extension MailboxState {
             state.snapshot.keywords = finalTable
         }
         addPendingRenames(changes.map(\.info.uid))
-        queue.async { self.flushPendingRenames() }
+        // Deferred until STOREs pause: STOREs that follow each other (a client marking and
+        // unmarking, a bulk change undone) rename each file once, to its final name. A steady
+        // stream of STOREs still gets its renames after five delays.
+        let generation = noteDeferredRenames()
+        let delay = limits.flagRenameDelayNanoseconds
+        queue.asyncAfter(deadline: .now() + DispatchTimeInterval.nanoseconds(Int(delay))) {
+            if self.deferredRenamesAreDue(generation: generation, delay: delay) { self.flushPendingRenames() }
+        }
         result.modified = changes.map(\.info)
         notifyObservers()
         return result

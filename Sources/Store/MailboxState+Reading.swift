@@ -78,13 +78,39 @@ extension MailboxState {
             try indexing {
                 try pool.read { db in
                     var out: [UInt32: CachedBlobs] = [:]
-                    let statement = try db.makeStatement(sql: "SELECT envelope, bodyStructure FROM messageCache WHERE mailboxId = ? AND uid = ?")
-                    for uid in uids {
-                        statement.setUncheckedArguments([mailboxID, Int64(uid)])
-                        if let row = try Row.fetchOne(statement) {
-                            let envelope = (row[0] as Data?).map { [UInt8]($0) }
-                            let body = (row[1] as Data?).map { [UInt8]($0) }
-                            if envelope != nil || body != nil { out[uid] = CachedBlobs(envelope: envelope, bodyStructure: body) }
+                    out.reserveCapacity(uids.count)
+                    func take(_ statement: RawStatement, uid: UInt32) {
+                        let envelope = statement.blob(1)
+                        let body = statement.blob(2)
+                        if envelope != nil || body != nil { out[uid] = CachedBlobs(envelope: envelope, bodyStructure: body) }
+                    }
+                    guard let low = uids.min(), let high = uids.max() else { return out }
+                    // A FETCH of a whole mailbox asks for dense runs of UIDs: one range scan of
+                    // the primary key then costs less than a lookup per UID (raw SQLite: GRDB
+                    // rows cost more than SQLite itself here).
+                    if UInt64(high - low) < UInt64(uids.count) * 4 {
+                        let wanted = Set(uids)
+                        let statement = RawStatement(try db.makeStatement(sql: """
+                            SELECT uid, envelope, bodyStructure FROM messageCache WHERE mailboxId = ? AND uid BETWEEN ? AND ?
+                            """))
+                        defer { statement.reset() }
+                        statement.bind(1, mailboxID)
+                        statement.bind(2, Int64(low))
+                        statement.bind(3, Int64(high))
+                        while try statement.step() {
+                            let uid = UInt32(truncatingIfNeeded: statement.int64(0))
+                            if wanted.contains(uid) { take(statement, uid: uid) }
+                        }
+                    } else {
+                        let statement = RawStatement(try db.makeStatement(sql: """
+                            SELECT uid, envelope, bodyStructure FROM messageCache WHERE mailboxId = ? AND uid = ?
+                            """))
+                        defer { statement.reset() }
+                        for uid in uids {
+                            statement.reset()
+                            statement.bind(1, mailboxID)
+                            statement.bind(2, Int64(uid))
+                            if try statement.step() { take(statement, uid: uid) }
                         }
                     }
                     return out

@@ -77,11 +77,30 @@ final class MailboxState: @unchecked Sendable {
     /// Messages whose file name does not carry their flags yet (see `storeFlags`).
     private var pendingRenames: Set<UInt32> = []
 
+    /// Counts STOREs whose renames wait (see `storeFlags`), and since when they wait.
+    private var renameGeneration: UInt64 = 0
+    private var renamesWaitingSince: Int64?
+
     func addPendingRenames(_ uids: [UInt32]) { pendingRenames.formUnion(uids) }
     func takePendingRenames() -> [UInt32] {
         let uids = pendingRenames.sorted()
         pendingRenames = []
+        renamesWaitingSince = nil
         return uids
+    }
+
+    /// A STORE deferred its renames; returns its generation.
+    func noteDeferredRenames() -> UInt64 {
+        renameGeneration &+= 1
+        if renamesWaitingSince == nil { renamesWaitingSince = POSIXFiles.realtimeNanoseconds() }
+        return renameGeneration
+    }
+
+    /// Whether the deferred renames of `generation` should run now: no STORE came after it,
+    /// or renames have waited five delays.
+    func deferredRenamesAreDue(generation: UInt64, delay: Int64) -> Bool {
+        guard let since = renamesWaitingSince else { return false }
+        return generation == renameGeneration || POSIXFiles.realtimeNanoseconds() - since >= 5 * delay
     }
 
     init(context: AccountContext, id: Int64, name: MailboxName, path: String, uidValidity: UInt32,

@@ -33,6 +33,9 @@ public struct StoreLimits: Sendable, Hashable {
     /// A sync reads cur/ in full at least this often even when its stamps did not change
     /// (a safety net for changes hidden behind our own renames; 100,000 files take ~0.1 s).
     public var curRereadIntervalNanoseconds: Int64 = 600 * 1_000_000_000
+    /// STORE renames the files of changed messages this long after it answered (a sync, or
+    /// `flush`, renames at once): back-to-back STOREs then rename each file once.
+    public var flagRenameDelayNanoseconds: Int64 = 300_000_000
 
     public init() {}
 }

@@ -31,6 +31,7 @@ public final class NSDServer: Sendable {
         guard let probeZone = zones.first, let probeName = try? DNSName(probeZone.origin) else {
             throw NSDServerError("no zone to serve")
         }
+        var lastLog = ""
         for _ in 0..<startAttempts {
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("postern-nsd-\(UUID().uuidString)").path
@@ -75,15 +76,17 @@ public final class NSDServer: Sendable {
             }
             // The port was taken meanwhile, or NSD rejected the zone: try again.
             let log = (try? String(contentsOfFile: "\(directory)/nsd.log", encoding: .utf8)) ?? ""
+            let output = (try? String(contentsOfFile: "\(directory)/output.log", encoding: .utf8)) ?? ""
+            lastLog = "running=\(process.isRunning) log: \(log.suffix(600)) output: \(output.suffix(600))"
             await server.stop()
             if !log.isEmpty && log.contains("error") && !log.contains("in use") {
                 throw NSDServerError("nsd failed: \(log)")
             }
         }
-        throw NSDServerError("nsd did not start after \(startAttempts) attempts")
+        throw NSDServerError("nsd did not start after \(startAttempts) attempts; last: \(lastLog)")
     }
 
-    private static let startAttempts = 3
+    private static let startAttempts = 6
     private static let startTimeout: Duration = .seconds(10)
 
     /// Stops NSD and removes its directory.
