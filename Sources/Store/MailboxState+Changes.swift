@@ -280,28 +280,44 @@ extension MailboxState {
         let vsize = MaildirFileName.virtualSize(of: bytes)
         let base = context.names.next(size: bytes.count, virtualSize: vsize)
         let ref = FileRef(base: base, info: MaildirFileName.info(flags: flags, keywords: kw), inNew: false)
+        // Written, named in cur/, then made durable while the index commit runs: the file's
+        // fsync (which also commits the rename on a journalling file system), cur/'s fsync and
+        // the index's FULL commit overlap instead of following each other. The reply
+        // (APPENDUID) waits for all three, so the promise is unchanged.
+        let fd: Int32
         do throws(POSIXFailure) {
-            try POSIXFiles.writeDurably(directory: path + "/tmp", name: base, bytes: bytes, mtime: date)
+            fd = try POSIXFiles.writeUnsynced(directory: path + "/tmp", name: base, bytes: bytes, mtime: date)
         } catch {
             throw error.storeError
         }
         try changingCur { () throws(StoreError) in
             do throws(POSIXFailure) {
                 try POSIXFiles.rename(path + "/tmp/" + base, path + "/cur/" + ref.fileName)
-                try POSIXFiles.syncDirectory(path + "/cur")
             } catch {
+                close(fd)
                 POSIXFiles.remove(path + "/tmp/" + base)
-                POSIXFiles.remove(path + "/cur/" + ref.fileName)
                 throw error.storeError
             }
         }
+        let fileSync = DurableFileSync(fd: fd, file: path + "/cur/" + ref.fileName, directory: path + "/cur")
         let info = MessageInfo(uid: current.uidNext, flags: flags, keywords: kw, modseq: current.highestModseq + 1,
                                internalDate: date, size: vsize)
+        let indexed: StoreError?
         do {
             try insert([(ref, info, bytes.count)], keywords: table, previous: current)
+            indexed = nil
         } catch {
+            indexed = error
+        }
+        if let failure = fileSync.wait() {
+            // Not durable: the file goes; an index row left behind becomes an expunge at the
+            // next sync.
             POSIXFiles.remove(path + "/cur/" + ref.fileName)
-            throw error
+            throw failure.storeError
+        }
+        if let indexed {
+            POSIXFiles.remove(path + "/cur/" + ref.fileName)
+            throw indexed
         }
         return AppendResult(uidValidity: current.uidValidity, uid: info.uid)
     }
@@ -451,5 +467,29 @@ struct StagedCopy: Sendable {
 extension String {
     func caseInsensitiveEquals(_ other: String) -> Bool {
         utf8.count == other.utf8.count && lowercased() == other.lowercased()
+    }
+}
+
+/// fsync of a new file and of its directory on another thread, waited for later.
+final class DurableFileSync: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: POSIXFailure?
+
+    init(fd: Int32, file: String, directory: String) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            do throws(POSIXFailure) {
+                try POSIXFiles.syncAndClose(fd, path: file)
+                try POSIXFiles.syncDirectory(directory)
+            } catch {
+                failure = error
+            }
+            done.signal()
+        }
+    }
+
+    /// Blocks until both syncs finished; the failure, if any.
+    func wait() -> POSIXFailure? {
+        done.wait()
+        return failure
     }
 }
