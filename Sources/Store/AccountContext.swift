@@ -20,7 +20,11 @@ final class UniqueNames: Sendable {
     func next(size: Int, virtualSize: Int) -> String {
         let now = POSIXFiles.realtimeNanoseconds()
         let n = counter.add(1, ordering: .relaxed).newValue
-        return "\(now / 1_000_000_000).M\((now / 1000) % 1_000_000)P\(pid)Q\(n).\(host),S=\(size),W=\(virtualSize)"
+        // Microseconds zero-padded to six digits: names sort in arrival order within a
+        // second, and new messages get UIDs in name order.
+        let micros = String((now / 1000) % 1_000_000)
+        let padded = String(repeating: "0", count: 6 - micros.count) + micros
+        return "\(now / 1_000_000_000).M\(padded)P\(pid)Q\(n).\(host),S=\(size),W=\(virtualSize)"
     }
 }
 
