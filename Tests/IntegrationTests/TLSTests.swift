@@ -37,6 +37,21 @@ func presentedSubject(port: Int, starttls: String? = nil) async throws -> String
         }
     }
 
+    @Test func imapAndHTTPSWithOpenSSL() async throws {
+        try await withServer { t in
+            let starttls = try await opensslClient(["-connect", "127.0.0.1:\(t.port("imap"))", "-starttls", "imap"])
+            #expect(starttls.output.contains("Protocol version: TLSv1.3"), "\(starttls.output)")
+            let imaps = try await opensslClient(["-connect", "127.0.0.1:\(t.port("imaps"))"])
+            #expect(imaps.output.contains("Protocol version: TLSv1.3"), "\(imaps.output)")
+            let https = try await opensslClient(["-connect", "127.0.0.1:\(t.port("https"))", "-tls1_2"])
+            #expect(https.output.contains("Protocol version: TLSv1.2"), "\(https.output)")
+            // The same certificate everywhere.
+            let subjects = [try await presentedSubject(port: t.port("imaps")), try await presentedSubject(port: t.port("imap"), starttls: "imap"),
+                            try await presentedSubject(port: t.port("https")), try await presentedSubject(port: t.port("submissions"))]
+            #expect(Set(subjects).count == 1 && subjects[0].contains("mail.example.test"), "\(subjects)")
+        }
+    }
+
     @Test func implicitTLSOnSubmissions() async throws {
         try await withServer { t in
             let c = try await LineClient.connect(port: t.port("submissions"), tls: true)
@@ -101,6 +116,7 @@ func presentedSubject(port: Int, starttls: String? = nil) async throws -> String
             try await Task.sleep(for: .milliseconds(700))
             #expect(try await presentedSubject(port: t.port("submissions")).contains("second.example.test"))
             #expect(try await presentedSubject(port: t.port("smtp"), starttls: "smtp").contains("second.example.test"))
+            #expect(try await presentedSubject(port: t.port("imaps")).contains("second.example.test"))
             // The old session still works.
             #expect(try await open.smtp("EHLO client.example.net").hasPrefix("250"))
             await open.close()
