@@ -118,7 +118,7 @@ public struct LineLogHandler: LogHandler {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if s.value < 0x20 || s.value == 0x7F { out += String(format: "\\x%02x", s.value) } else { out.unicodeScalars.append(s) }
+                if s.value < 0x20 || s.value == 0x7F { out += hexEscape("\\x", s.value, width: 2) } else { out.unicodeScalars.append(s) }
             }
         }
         return out + "\""
@@ -134,20 +134,46 @@ public struct LineLogHandler: LogHandler {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 { out += hexEscape("\\u", scalar.value, width: 4) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""
     }
 
+    /// `2026-11-25T12:00:00.123Z`, UTC. Written digit by digit: it is on every line, and
+    /// Foundation's `String(format:)` cost more than the rest of a line's formatting.
     static func timestamp() -> String {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         var t = time_t(ts.tv_sec)
         var tm = tm()
         gmtime_r(&t, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
-                      Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec), Int(ts.tv_nsec / 1_000_000))
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 0x30 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(tm.tm_year) + 1900, 4); out.append(0x2D)
+        digits(Int(tm.tm_mon) + 1, 2); out.append(0x2D)
+        digits(Int(tm.tm_mday), 2); out.append(0x54)
+        digits(Int(tm.tm_hour), 2); out.append(0x3A)
+        digits(Int(tm.tm_min), 2); out.append(0x3A)
+        digits(Int(tm.tm_sec), 2); out.append(0x2E)
+        digits(Int(ts.tv_nsec / 1_000_000), 3); out.append(0x5A)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `\x1b`-style escapes for control characters (`width` hex digits).
+    static func hexEscape(_ prefix: String, _ value: UInt32, width: Int) -> String {
+        let hex = String(value, radix: 16)
+        return prefix + String(repeating: "0", count: max(0, width - hex.count)) + hex
     }
 }
 

@@ -12,7 +12,7 @@ struct CertificateReloader: Service {
     var interval: Duration = .seconds(5)
 
     func run() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sighup) {
                     reload(force: true)

@@ -2,7 +2,8 @@
 //
 // For each message: write `tmp/<unique>` in the first target's Maildir and fsync it; hard-link
 // it into `new/` of every other target (a copy when links are impossible); rename it into the
-// first target's `new/`; fsync every `new/` directory; only then return (DESIGN.md: a 250 means
+// first target's `new/`; fsync every `new/` directory (deliveries to one mailbox finishing
+// together share that fsync: DirectorySyncBatcher); only then return (DESIGN.md: a 250 means
 // file and directory are on disk). On any failure every file made is removed. Sessions of the
 // targets in IDLE are woken; the index picks the files up at their next sync.
 
@@ -90,7 +91,7 @@ extension MailStore {
                 }
                 openFile = -1
                 try POSIXFiles.syncAndClose(fd, path: first + "/new/" + name)
-                for dir in maildirs { try POSIXFiles.syncDirectory(dir + "/new") }
+                for dir in maildirs { try newDirectorySyncs.sync(dir + "/new") }
                 return
             }
             // The classic Maildir way (file systems without O_TMPFILE).
@@ -118,7 +119,7 @@ extension MailStore {
             let fd = openFile
             openFile = -1
             try POSIXFiles.syncAndClose(fd, path: first + "/new/" + name)
-            for dir in maildirs { try POSIXFiles.syncDirectory(dir + "/new") }
+            for dir in maildirs { try newDirectorySyncs.sync(dir + "/new") }
         } catch {
             if openFile >= 0 { close(openFile) }
             for path in made { POSIXFiles.remove(path) }

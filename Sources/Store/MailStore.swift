@@ -67,6 +67,8 @@ public final class MailStore: Sendable {
     let deliveryQueue = DispatchQueue(label: "postern.store.delivery", attributes: .concurrent)
     /// Maildirs known to exist, so delivery does not mkdir on every message.
     let preparedMaildirs = Mutex<Set<String>>([])
+    /// The fsyncs of `new/` that end every delivery, shared by deliveries finishing together.
+    let newDirectorySyncs = DirectorySyncBatcher()
 
     public init(configuration: Configuration) {
         self.configuration = configuration

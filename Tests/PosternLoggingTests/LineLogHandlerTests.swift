@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Testing
 @testable import PosternLogging
@@ -28,5 +29,20 @@ import Testing
         logger.info("hidden")
         logger.error("shown")
         #expect(sink.lines.count == 1)
+    }
+
+    @Test func timestampIsUTCWithMilliseconds() throws {
+        let before = Date()
+        let stamp = LineLogHandler.timestamp()
+        #expect(stamp.utf8.count == 24)
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parsed = try #require(parser.date(from: stamp), "\(stamp)")
+        #expect(abs(parsed.timeIntervalSince(before)) < 5)
+    }
+
+    @Test func controlCharactersAreEscaped() {
+        #expect(LineLogHandler.quoteIfNeeded("a\u{1B}b\u{7F}") == "\"a\\x1bb\\x7f\"")
+        #expect(LineLogHandler.json("\u{01}x") == "\"\\u0001x\"")
     }
 }

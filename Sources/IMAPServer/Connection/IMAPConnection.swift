@@ -3,9 +3,9 @@
 // timeout or shutdown. Its failures stay in its own task (STYLE.md habit 4).
 
 import IMAPProtocol
-public import Logging
+import Logging
 import NetServer
-public import NIOCore
+import NIOCore
 
 struct IMAPConnection {
     typealias Channel = NIOAsyncChannel<IMAPInbound, IMAPOutbound>

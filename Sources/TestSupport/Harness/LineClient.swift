@@ -102,8 +102,11 @@ public final class LineClient: @unchecked Sendable {
 
     /// Puts TLS in front (after the server said yes to STARTTLS).
     public func startTLS() async throws {
-        let handler = try Self.tlsHandler()
-        try await channel.pipeline.addHandler(handler, position: .first).get()
+        // Made on the channel's loop: an NIOSSLHandler is not Sendable.
+        let channel = self.channel
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHandler(try Self.tlsHandler(), position: .first)
+        }.get()
     }
 
     /// True once the server closed the connection (reads until EOF, at most `timeout`).

@@ -43,7 +43,7 @@ public enum Program {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let inPath = dir + "/in", outPath = dir + "/out", errPath = dir + "/err"
-        FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data((input ?? "").utf8))
         let process = try SpawnedProcess.spawn(executable, arguments, outputPath: outPath, errorPath: errPath,
                                                inputPath: inPath, environment: environment)
         guard let status = await process.wait(timeout: timeout) else { throw ProgramError.timedOut(executable) }
