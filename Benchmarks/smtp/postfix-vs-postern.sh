@@ -44,7 +44,7 @@ reverse_lookup = false
 TOML
 "$BIN" domain add lab.test --config "$WORK/postern.toml" >/dev/null
 echo benchpass | "$BIN" user add bench1@lab.test --password-stdin --config "$WORK/postern.toml" >/dev/null
-mkdir -p "$POSTERN_MAILDIR"/{cur,new,tmp}   # smtp_bench.sh counts files in new/ from the start
+(umask 077; mkdir -p "$POSTERN_MAILDIR"/{cur,new,tmp})   # smtp_bench.sh counts new/ from the start
 "$BIN" serve --config "$WORK/postern.toml" >>"$OUT/postern.log" 2>&1 &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
