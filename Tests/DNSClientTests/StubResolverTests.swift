@@ -159,7 +159,9 @@ import TestSupport
         try zone.txt("big.example.org", big)
         try zone.a("forced.example.org", "192.0.2.5")
         try zone.behave("forced.example.org", .truncate)
-        try await withServer(zone) { (server: TestDNSServer, resolver: StubResolver) async throws in
+        // TCP costs a connect and an accept on loops that the whole parallel suite shares: a
+        // timeout roomier than the harness's 500 ms, so a busy machine is not a failure.
+        try await withServer(zone, configure: { $0.timeout = .seconds(5) }) { (server: TestDNSServer, resolver: StubResolver) async throws in
             #expect(await resolver.txt(try DNSName("big.example.org")).value == [big])
             #expect(server.queries.map(\.transport) == [.udp, .tcp])
             #expect(await resolver.ipv4(try DNSName("forced.example.org")).value == [try ip("192.0.2.5")])
@@ -171,7 +173,7 @@ import TestSupport
         var zone = TestDNSZone()
         let medium = String(repeating: "x", count: 700)
         try zone.txt("medium.example.org", medium)
-        try await withServer(zone, configure: { $0.ednsPayloadSize = nil }) { (server: TestDNSServer, resolver: StubResolver) async throws in
+        try await withServer(zone, configure: { $0.ednsPayloadSize = nil; $0.timeout = .seconds(5) }) { (server: TestDNSServer, resolver: StubResolver) async throws in
             #expect(await resolver.txt(try DNSName("medium.example.org")).value == [medium])
             #expect(server.queries.map(\.transport) == [.udp, .tcp])
             #expect(server.queries.first?.ednsPayloadSize == nil)
