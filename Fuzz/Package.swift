@@ -3,11 +3,16 @@
 // sanitizer flags never touch the product build. Build and run one:
 //
 //   cd Fuzz
-//   swift build -c release --product FuzzSMTPFraming -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+//   swift build -c release --product FuzzSMTPFraming -Xswiftc -sanitize=fuzzer,address
 //   .build/release/FuzzSMTPFraming -max_total_time=60 corpus/smtp-framing
 //
 // Seeds: ../Tests/*/Fixtures and the shared MIME samples (see README.md).
+import Foundation
 import PackageDescription
+
+// A path dependency is known by its directory's name ("main", "postern", a CI clone's
+// name...), not by the name in its manifest.
+let postern = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let package = Package(
     name: "PosternFuzz",
@@ -16,14 +21,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
-        .executableTarget(name: "FuzzSMTPCommand", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
-        .executableTarget(name: "FuzzSMTPFraming", dependencies: [.product(name: "PosternParsers", package: "Postern"),
+        .executableTarget(name: "FuzzSMTPCommand", dependencies: [.product(name: "PosternParsers", package: postern)]),
+        .executableTarget(name: "FuzzSMTPFraming", dependencies: [.product(name: "PosternParsers", package: postern),
                                                            .product(name: "NIOCore", package: "swift-nio")]),
-        .executableTarget(name: "FuzzIMAPCommand", dependencies: [.product(name: "PosternParsers", package: "Postern"),
+        .executableTarget(name: "FuzzIMAPCommand", dependencies: [.product(name: "PosternParsers", package: postern),
                                                            .product(name: "NIOCore", package: "swift-nio")]),
-        .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
-        .executableTarget(name: "FuzzTOML", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
-        .executableTarget(name: "FuzzDNSMessage", dependencies: [.product(name: "PosternParsers", package: "Postern")]),
+        .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "PosternParsers", package: postern)]),
+        .executableTarget(name: "FuzzTOML", dependencies: [.product(name: "PosternParsers", package: postern)]),
+        .executableTarget(name: "FuzzDNSMessage", dependencies: [.product(name: "PosternParsers", package: postern)]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 // Any byte stream through the SMTP framer, switching to DATA whenever it pauses: it must
 // always make progress and never trap.
+import Glibc
 import NIOCore
 import SMTPProtocol
 
@@ -17,3 +18,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     precondition(steps < 100_000, "the framer stopped making progress")
     return 0
 }
+
+// SwiftPM links an executable with its entry point renamed to `<target>_main`, so libFuzzer's
+// own `main` is never reached: this file's top-level code starts libFuzzer's driver instead.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+var fuzzerArgc = CommandLine.argc
+var fuzzerArgv = CommandLine.unsafeArgv
+exit(runFuzzerDriver(&fuzzerArgc, &fuzzerArgv, fuzz))
