@@ -6,7 +6,7 @@ import Foundation
 import Logging
 import MailCore
 import NIOCore
-import SMTPProtocol
+public import SMTPProtocol
 import SMTPServer
 import Store
 import Accounts
@@ -16,6 +16,9 @@ public import Queue
 public protocol OutboundQueue: Sendable {
     /// Stores the message for these recipients durably (fsynced) and returns its queue id.
     func enqueue(_ request: EnqueueRequest) async throws(QueueError) -> String
+    /// Queues a success DSN (RFC 3461 §6.2.1) for recipients delivered into mailboxes here.
+    func reportDelivered(id: String, reversePath: ReversePath, parameters: MailParameters, recipients: [QueueRecipient],
+                         content: [UInt8]) async
 }
 
 struct MailIngest: MessageIngest {
@@ -152,6 +155,16 @@ struct MailIngest: MessageIngest {
             }
             logger.info("delivered", metadata: ["queue_id": .string(message.queueID), "result": "delivered",
                                                 "to": .string(mailboxes.map(\.description).joined(separator: ","))])
+            // RFC 3461 §6.2.1: NOTIFY=SUCCESS is answered once the message is in the mailbox.
+            let wantSuccess = mailboxes.compactMap { m -> QueueRecipient? in
+                guard let p = mailboxParameters[m], p.notify?.success == true else { return nil }
+                return QueueRecipient(address: m, transport: .local, notify: p.notify,
+                                      originalRecipient: p.orcptType.map { "\($0);\(p.orcptAddress ?? "")" })
+            }
+            if !wantSuccess.isEmpty, let queue {
+                await queue.reportDelivered(id: message.queueID, reversePath: message.reversePath, parameters: message.mailParameters,
+                                            recipients: wantSuccess, content: trace + content)
+            }
         }
         return Replies.accepted(message.queueID)
     }

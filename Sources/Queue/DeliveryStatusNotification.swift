@@ -18,9 +18,32 @@ public enum DSNKind: String, Sendable, Hashable {
     case failure
     /// Action: delayed.
     case delay
+    /// Action: delivered: into a mailbox here, for NOTIFY=SUCCESS (RFC 3461 §6.2.1).
+    case delivered
+    /// Action: relayed: handed to a server that does not take DSN requests, so no later
+    /// notice can come (RFC 3461 §6.2.2).
+    case relayed
 
     /// The queue id suffix of the DSN (so it is queued at most once per message).
-    var idSuffix: String { self == .failure ? ".B" : ".W" }
+    var idSuffix: String {
+        switch self {
+        case .failure: ".B"
+        case .delay: ".W"
+        case .delivered: ".D"
+        case .relayed: ".R"
+        }
+    }
+
+    var action: String {
+        switch self {
+        case .failure: "failed"
+        case .delay: "delayed"
+        case .delivered: "delivered"
+        case .relayed: "relayed"
+        }
+    }
+
+    var isSuccess: Bool { self == .delivered || self == .relayed }
 }
 
 public struct DSNRecipient: Sendable {
@@ -68,7 +91,11 @@ public struct DeliveryStatusNotification: Sendable {
 
         field("From", "Mail Delivery System <MAILER-DAEMON@\(host)>")
         if let sender = original.reversePath.address { field("To", "<\(sender)>") }
-        field("Subject", kind == .failure ? "Undelivered Mail Returned to Sender" : "Delayed Mail (still being retried)")
+        switch kind {
+        case .failure: field("Subject", "Undelivered Mail Returned to Sender")
+        case .delay: field("Subject", "Delayed Mail (still being retried)")
+        case .delivered, .relayed: field("Subject", "Successful Mail Delivery Report")
+        }
         field("Date", RFC5322Date.format(seconds: Int64(now.timeIntervalSince1970)))
         field("Message-ID", "<\(notificationID ?? original.id + kind.idSuffix)@\(host)>")
         field("Auto-Submitted", "auto-replied")
@@ -102,7 +129,7 @@ public struct DeliveryStatusNotification: Sendable {
             }
             let type = r.recipient.address.requiresSMTPUTF8 ? "utf-8" : "rfc822"
             line("Final-Recipient: \(type); \(r.recipient.address)")
-            line("Action: \(kind == .failure ? "failed" : "delayed")")
+            line("Action: \(kind.action)")
             line("Status: \(Self.status(of: r.progress, kind: kind))")
             if let relay = r.progress.lastRelay, let remote = Self.remoteHost(relay) {
                 line("Remote-MTA: dns; \(remote)")
@@ -119,15 +146,23 @@ public struct DeliveryStatusNotification: Sendable {
         line("")
 
         line("--" + boundary)
+        // RFC 3461 §4.3: RET=HDRS asks for the header only; a success report returns only
+        // the header unless RET=FULL was asked for (the sender has the message).
         let wholeMessage = original.parameters.dsnReturn != .headers && originalContent.count <= returnedContentLimit
+            && (!kind.isSuccess || original.parameters.dsnReturn == .full)
+        let described = switch kind {
+        case .failure: "Undelivered Message"
+        case .delay: "Delayed Message"
+        case .delivered, .relayed: "Delivered Message"
+        }
         if wholeMessage {
-            line("Content-Description: \(kind == .failure ? "Undelivered Message" : "Delayed Message")")
+            line("Content-Description: \(described)")
             line("Content-Type: " + (utf8 ? "message/global" : "message/rfc822"))
             line("")
             out.append(contentsOf: originalContent)
             if let last = originalContent.last, last != 0x0A { line("") }
         } else {
-            line("Content-Description: \(kind == .failure ? "Undelivered Message Headers" : "Delayed Message Headers")")
+            line("Content-Description: \(described) Headers")
             line("Content-Type: " + (utf8 ? "message/global-headers" : "text/rfc822-headers"))
             line("")
             let header = MessageParser.parseHeader(originalContent)
@@ -154,6 +189,22 @@ public struct DeliveryStatusNotification: Sendable {
                       "####################################################################", "",
                       "Your message could not be delivered for more than \(Self.age(original.arrival, now)).",
                       "It will be retried until \(until).", ""]
+        case .delivered:
+            lines += ["Your message was successfully delivered to the destination(s)",
+                      "listed below, into their mailboxes. You will receive no further",
+                      "notifications about them.", ""]
+        case .relayed:
+            lines += ["Your message was successfully delivered to the destination(s)",
+                      "listed below, to a mail system that does not send delivery",
+                      "notifications: you may still receive reports of delivery errors",
+                      "from other systems, but no report of success.", ""]
+        }
+        if kind.isSuccess {
+            for r in recipients {
+                let via = r.progress.lastRelay.flatMap(Self.remoteHost).map { " (relayed to \($0))" } ?? ": delivered to mailbox"
+                lines.append("<\(r.recipient.address)>\(via)")
+            }
+            return lines
         }
         for r in recipients {
             let why = r.progress.lastReply.map { $0.oneLine } ?? "no reason given"
@@ -172,6 +223,10 @@ public struct DeliveryStatusNotification: Sendable {
 
     /// RFC 3464 §2.3.4 Status: the reply's enhanced code, or one made from its class.
     static func status(of p: RecipientProgress, kind: DSNKind) -> String {
+        if kind.isSuccess {
+            if let e = p.lastReply?.enhanced, e.description.hasPrefix("2.") { return e.description }
+            return "2.0.0"
+        }
         if let e = p.lastReply?.enhanced { return e.description }
         if let c = p.lastReply?.code { return c >= 500 ? "5.0.0" : "4.0.0" }
         return kind == .failure ? "5.0.0" : "4.0.0"

@@ -94,6 +94,25 @@ public final class MailQueue: Service, Sendable {
         return queued
     }
 
+    /// RFC 3461 §6.2.1: tells the sender that the message reached these mailboxes, for
+    /// recipients that asked with NOTIFY=SUCCESS and were delivered while the client
+    /// waited (the message itself never entered the queue). The report is queued like any
+    /// DSN, from the null sender; nothing happens for a null sender.
+    public func reportDelivered(id: String, reversePath: ReversePath, parameters: MailParameters,
+                                recipients: [QueueRecipient], content: [UInt8]) async {
+        guard !recipients.isEmpty else { return }
+        let now = clock.now()
+        let envelope = QueueEnvelope(id: QueueID.isValid(id) ? id : QueueID.make(now: now), arrival: now, reversePath: reversePath,
+                                     parameters: parameters, recipients: recipients, eightBit: content.contains { $0 >= 0x80 })
+        var delivered = RecipientProgress()
+        delivered.state = .delivered
+        delivered.lastAttempt = now
+        delivered.lastRelay = "local"
+        delivered.lastReply = SMTPReply(250, EnhancedStatus(2, 0, 0), "delivered to mailbox")
+        await runner.notifyDelivered(envelope, progress: Array(repeating: delivered, count: recipients.count),
+                                     recipients: Array(recipients.indices), content: content)
+    }
+
     /// Delivers until the server shuts down; running deliveries finish first.
     public func run() async throws {
         await withGracefulShutdownHandler {

@@ -326,6 +326,9 @@ actor QueueRunner {
         }
         updatePause(job.destination, r, now: now)
         var records: [JournalRecord] = []
+        // RFC 3461 §6.2: NOTIFY=SUCCESS asks to hear of delivery into a mailbox, or of
+        // relaying to a server that will not report further itself.
+        var succeeded: [Int] = []
         for (i, verdict) in r.verdicts.sorted(by: { $0.key < $1.key }) where i < e.progress.count && e.progress[i].state == .pending {
             var p = e.progress[i]
             p.lastAttempt = now
@@ -337,6 +340,7 @@ actor QueueRunner {
                 p.state = .delivered
                 records.append(.delivered(recipient: i, time: now, relay: r.relay, reply: reply))
                 result = .sent
+                if e.envelope.recipients[i].notify?.success == true { succeeded.append(i) }
             case .bounced(let reply):
                 p.state = .bounced
                 records.append(.bounced(recipient: i, time: now, relay: r.relay, reply: reply))
@@ -364,6 +368,13 @@ actor QueueRunner {
                     return
                 }
                 events.emit(.spoolError(id: id, error: error.description))
+            }
+        }
+        if !succeeded.isEmpty {
+            if r.relay == "local" {
+                await notify(e, kind: .delivered, recipients: succeeded)
+            } else if !r.remoteTakesDSN {
+                await notify(e, kind: .relayed, recipients: succeeded)
             }
         }
         guard entries[id] != nil else { return }
@@ -475,7 +486,7 @@ actor QueueRunner {
         let id = e.envelope.id
         // RFC 3461 §4.1 NOTIFY=NEVER/without FAILURE or DELAY, and RFC 5321 §4.5.5: no
         // notification about a notification (no backscatter).
-        guard case .mailbox(let sender) = e.envelope.reversePath else {
+        guard case .mailbox = e.envelope.reversePath else {
             events.emit(.notificationSuppressed(id: id, reason: "null sender"))
             return false
         }
@@ -483,17 +494,32 @@ actor QueueRunner {
             events.emit(.notificationSuppressed(id: id, reason: "NOTIFY excludes \(kind.rawValue)"))
             return false
         }
+        let original = await loadContent(id) ?? []
+        return await queueNotification(kind, about: e.envelope, progress: e.progress, recipients: recipients, originalContent: original)
+    }
+
+    /// Success reports for mail delivered while the client waited (it never entered the
+    /// queue): `recipients` are indexes into `original.recipients`.
+    func notifyDelivered(_ original: QueueEnvelope, progress: [RecipientProgress], recipients: [Int], content: [UInt8]) async {
+        guard original.reversePath.address != nil else { return }
+        await queueNotification(.delivered, about: original, progress: progress, recipients: recipients, originalContent: content)
+    }
+
+    @discardableResult
+    func queueNotification(_ kind: DSNKind, about original: QueueEnvelope, progress: [RecipientProgress], recipients: [Int],
+                           originalContent: [UInt8]) async -> Bool {
+        let id = original.id
+        guard case .mailbox(let sender) = original.reversePath, !recipients.isEmpty else { return false }
         let now = clock.now()
         // One id per notice: the first failure report is <id>.B, a later one for other
         // recipients <id>.B<first recipient>; queueing the same notice twice is a no-op.
         let first = recipients.min() ?? 0
-        let notificationID = String((id + kind.idSuffix + (kind == .failure && first > 0 ? String(first) : "")).prefix(QueueID.maxLength))
-        var dsn = DeliveryStatusNotification(kind: kind, reportingMTA: configuration.hostname, original: e.envelope,
-                                             recipients: recipients.map { DSNRecipient(recipient: e.envelope.recipients[$0], progress: e.progress[$0]) },
-                                             now: now, willRetryUntil: e.envelope.arrival.addingTimeInterval(configuration.lifetime))
+        let notificationID = String((id + kind.idSuffix + (kind != .delay && first > 0 ? String(first) : "")).prefix(QueueID.maxLength))
+        var dsn = DeliveryStatusNotification(kind: kind, reportingMTA: configuration.hostname, original: original,
+                                             recipients: recipients.map { DSNRecipient(recipient: original.recipients[$0], progress: progress[$0]) },
+                                             now: now, willRetryUntil: original.arrival.addingTimeInterval(configuration.lifetime))
         dsn.notificationID = notificationID
-        let original = await loadContent(id) ?? []
-        let content = dsn.message(originalContent: original)
+        let content = dsn.message(originalContent: originalContent)
         guard let targets = await notificationRecipients(sender) else {
             events.emit(.notificationSuppressed(id: id, reason: "sender \(sender) is unknown here"))
             return false

@@ -48,6 +48,9 @@ struct AttemptReport: Sendable {
     var destinationFailure = false
     /// The message disappeared from the spool (deleted by the operator).
     var messageGone = false
+    /// The server that accepted it offered DSN (RFC 3461), so NOTIFY went on with it and
+    /// success reports are that server's to send.
+    var remoteTakesDSN = false
 }
 
 struct RemoteDelivery: Sendable {
@@ -223,7 +226,8 @@ struct RemoteDelivery: Sendable {
                 while true {
                     do {
                         let verdicts = try await transact(session, job, body)
-                        await report(job, AttemptReport(verdicts: verdicts, relay: target.relay, tls: session.tls))
+                        await report(job, AttemptReport(verdicts: verdicts, relay: target.relay, tls: session.tls,
+                                                        remoteTakesDSN: session.capabilities.dsn))
                     } catch {
                         if reused && !session.endOfDataSent {
                             // The reused connection died before the end of this message was

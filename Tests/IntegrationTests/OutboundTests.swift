@@ -424,4 +424,54 @@ func request(_ recipients: [String], from: String? = "alice@example.test", conte
         #expect(await t.server.queue.queuedIDs().isEmpty)
         try await t.stop()
     }
+
+    /// RFC 3461 §6.2.1: NOTIFY=SUCCESS on mail delivered while the client waits brings the
+    /// sender a "delivered" report; without it, nothing.
+    @Test func notifySuccessOnInboundMailReportsDelivery() async throws {
+        let t = try await startOutbound(port: 9)
+        let c = try await LineClient.connect(port: t.port("smtp"))
+        _ = await c.smtpReply()
+        _ = try await { try await c.send("EHLO client.example.net"); return await c.smtpReplyLines() }()
+        #expect(try await c.smtp("MAIL FROM:<alice@example.test> RET=HDRS ENVID=trip-42").hasPrefix("250"))
+        #expect(try await c.smtp("RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob@example.test").hasPrefix("250"))
+        #expect(try await c.smtp("DATA").hasPrefix("354"))
+        try await c.sendRaw("Subject: tell me\r\n\r\nsecret body\r\n.\r\n")
+        #expect(await c.smtpReply().hasPrefix("250 2.0.0"))
+        #expect(try await c.smtp("MAIL FROM:<alice@example.test>").hasPrefix("250"))
+        #expect(try await c.smtp("RCPT TO:<bob@example.test>").hasPrefix("250"))
+        #expect(try await c.smtp("DATA").hasPrefix("354"))
+        try await c.sendRaw("Subject: quietly\r\n\r\nhi\r\n.\r\n")
+        #expect(await c.smtpReply().hasPrefix("250 2.0.0"))
+        _ = try await c.smtp("QUIT")
+        await t.server.queue.settle()
+        #expect(t.inboxMessages("bob@example.test").count == 2)
+        let reports = t.inboxMessages("alice@example.test")
+        #expect(reports.count == 1)
+        let report = try #require(reports.first)
+        #expect(report.contains("Subject: Successful Mail Delivery Report"))
+        #expect(report.contains("Original-Envelope-Id: trip-42"))
+        #expect(report.contains("Original-Recipient: rfc822; Bob@example.test\nFinal-Recipient: rfc822; bob@example.test\nAction: delivered\nStatus: 2.0.0"))
+        #expect(report.contains("Subject: tell me"))
+        #expect(!report.contains("secret body"))
+        #expect(await t.server.queue.queuedIDs().isEmpty)
+        try await t.stop()
+    }
+
+    /// RFC 3461 §6.2.2: relayed to a server without DSN (aiosmtpd offers none), the sender
+    /// hears "relayed", since no later report can come.
+    @Test func notifySuccessThroughAServerWithoutDSNReportsRelayed() async throws {
+        let sink = try await AiosmtpdSink.start()
+        defer { sink.terminate() }
+        let t = try await startOutbound(port: sink.port)
+        var r = request(["friend@example.net"])
+        r.recipients[0].notify = DSNNotify(success: true)
+        _ = try await t.server.queue.enqueue(r)
+        await t.server.queue.settle()
+        #expect(sink.messages.count == 1)
+        let report = try #require(t.inboxMessages("alice@example.test").first)
+        #expect(report.contains("Final-Recipient: rfc822; friend@example.net\nAction: relayed\nStatus: 2."))
+        #expect(report.contains("Remote-MTA: dns; mx.example.net"))
+        try await t.stop()
+        await sink.stop()
+    }
 }

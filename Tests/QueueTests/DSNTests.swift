@@ -85,6 +85,39 @@ import Testing
         #expect(text(message.decodedBody(message.root.children[0])).contains("THIS IS A WARNING ONLY"))
     }
 
+    @Test func successReportsReturnTheHeaderUnlessRETFULL() throws {
+        var p = RecipientProgress()
+        p.state = .delivered
+        p.lastRelay = "local"
+        p.lastReply = SMTPReply(250, EnhancedStatus(2, 0, 0), "delivered to mailbox")
+        var e = sampleEnvelope()
+        e.parameters.dsnReturn = nil
+        var dsn = DeliveryStatusNotification(kind: .delivered, reportingMTA: "mail.example.org", original: e,
+                                             recipients: [DSNRecipient(recipient: e.recipients[0], progress: p)], now: now)
+        dsn.notificationID = "ABC123.D"
+        var message = MessageParser.parse(dsn.message(originalContent: sampleContent, boundarySeed: 5))
+        #expect(message.header.first("Subject")?.text == "Successful Mail Delivery Report")
+        #expect(message.header.first("Message-ID")?.text == "<ABC123.D@mail.example.org>")
+        let status = text(message.decodedBody(message.root.children[1]))
+        #expect(status.contains("Action: delivered\r\n"))
+        #expect(status.contains("Status: 2.0.0\r\n"))
+        #expect(!status.contains("Remote-MTA"))
+        #expect(message.root.children[2].header.first("Content-Type")?.text == "text/rfc822-headers")
+        #expect(text(message.decodedBody(message.root.children[0])).contains("<bob@example.net>: delivered to mailbox"))
+
+        e.parameters.dsnReturn = .full
+        p.lastRelay = "relay.example.net[192.0.2.7]:587"
+        p.lastReply = SMTPReply(250, EnhancedStatus(2, 0, 0), "Ok: queued as 4Xyz")
+        dsn = DeliveryStatusNotification(kind: .relayed, reportingMTA: "mail.example.org", original: e,
+                                         recipients: [DSNRecipient(recipient: e.recipients[0], progress: p)], now: now)
+        message = MessageParser.parse(dsn.message(originalContent: sampleContent, boundarySeed: 6))
+        let relayed = text(message.decodedBody(message.root.children[1]))
+        #expect(relayed.contains("Action: relayed\r\n"))
+        #expect(relayed.contains("Remote-MTA: dns; relay.example.net\r\n"))
+        #expect(message.root.children[2].header.first("Content-Type")?.text == "message/rfc822")
+        #expect(text(message.decodedBody(message.root.children[0])).contains("does not send delivery"))
+    }
+
     @Test func utf8RecipientUsesGlobalTypes() throws {
         var e = sampleEnvelope(recipients: ["jürgen@example.net"])
         e.parameters.dsnReturn = nil

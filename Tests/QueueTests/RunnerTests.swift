@@ -172,6 +172,35 @@ struct Harness {
         await h.stop()
     }
 
+    @Test func notifySuccessReportsLocalDelivery() async throws {
+        let h = try await Harness.start()
+        _ = try await h.enqueue(to: ["bob@example.org", "carol@example.org"], notify: DSNNotify(success: true, failure: true))
+        await h.queue.settle()
+        let delivered = h.local.delivered
+        let dsn = try #require(delivered.first { $0.mailbox == address("alice@example.org") })
+        #expect(dsn.sender == .null)
+        #expect(dsn.content.contains("Subject: Successful Mail Delivery Report\r\n"))
+        #expect(dsn.content.contains("Final-Recipient: rfc822; bob@example.org\r\nAction: delivered\r\nStatus: 2.0.0\r\n"))
+        #expect(dsn.content.contains("Final-Recipient: rfc822; carol@example.org\r\nAction: delivered\r\n"))
+        #expect(delivered.count == 3)
+        await h.stop()
+    }
+
+    @Test func noSuccessReportWithoutNotifySuccess() async throws {
+        let h = try await Harness.start()
+        _ = try await h.enqueue(to: ["bob@example.org"], notify: DSNNotify(failure: true))
+        await h.queue.settle()
+        #expect(h.local.delivered.map(\.mailbox) == [address("bob@example.org")])
+        _ = try await h.queue.enqueue(EnqueueRequest(id: "MSG2", reversePath: .null,
+                                                     recipients: [QueueRecipient(address: address("bob@example.org"), transport: .local,
+                                                                                 notify: DSNNotify(success: true))],
+                                                     content: sampleContent))
+        await h.queue.settle()
+        // A null sender is never told anything, success included.
+        #expect(h.local.delivered.map(\.mailbox) == [address("bob@example.org"), address("bob@example.org")])
+        await h.stop()
+    }
+
     @Test func expiresAfterTheLifetime() async throws {
         let h = try await Harness.start { c in
             c.lifetime = 3600
