@@ -34,7 +34,7 @@ rm -rf "$WORK"; mkdir -p "$WORK"
 cat >"$WORK/postern.toml" <<TOML
 hostname = "mail.lab.test"
 data_dir = "$WORK/data"
-log_level = "warning"
+log_level = "info"   # Postfix logs every message too (maillog_file)
 [listen]
 smtp = "127.0.0.1:$PORT"
 [dns]
