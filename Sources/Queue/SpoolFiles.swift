@@ -81,29 +81,14 @@ enum SpoolFiles {
         return created
     }
 
+    /// The whole file (spool files are ours, and as large as the message they hold).
     static func readAll(_ path: String) throws(SpoolIOError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw fail("open", path) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw fail("fstat", path) }
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        var offset = 0
-        var failure: SpoolIOError?
-        out.withUnsafeMutableBytes { raw in
-            while offset < raw.count {
-                let n = read(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = fail("read", path)
-                    return
-                }
-                if n == 0 { break }
-                offset += n
-            }
-        }
-        if let failure { throw failure }
-        return Array(out.prefix(offset))
+        return try readUpTo(fd, count: Int(st.st_size), path: path)
     }
 
     /// At most `limit` octets from the start of the file.
@@ -111,7 +96,12 @@ enum SpoolFiles {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw fail("open", path) }
         defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: limit)
+        return try readUpTo(fd, count: limit, path: path)
+    }
+
+    /// Reads until `count` octets or the end of the file, retrying short reads and EINTR.
+    private static func readUpTo(_ fd: Int32, count: Int, path: String) throws(SpoolIOError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
         var offset = 0
         var failure: SpoolIOError?
         out.withUnsafeMutableBytes { raw in

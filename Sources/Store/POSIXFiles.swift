@@ -147,43 +147,22 @@ enum POSIXFiles {
         return names
     }
 
-    /// Creates `directory/name` exclusively, writes `bytes`, sets the mtime if asked, fsyncs
-    /// and closes. On failure the file is removed.
-    static func writeDurably(
-        directory: String, name: String, bytes: UnsafeRawBufferPointer, mtime: Int64?
-    ) throws(POSIXFailure) {
-        let path = directory + "/" + name
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
-        guard fd >= 0 else { throw POSIXFailure(operation: "create", path: path, code: errno) }
-        var failure: POSIXFailure?
-        var offset = 0
-        while offset < bytes.count, failure == nil {
-            let n = write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = POSIXFailure(operation: "write", path: path, code: errno)
-            } else {
-                offset += n
-            }
-        }
-        if failure == nil, let mtime {
-            var times = [timespec(tv_sec: time_t(mtime), tv_nsec: 0), timespec(tv_sec: time_t(mtime), tv_nsec: 0)]
-            if futimens(fd, &times) != 0 { failure = POSIXFailure(operation: "futimens", path: path, code: errno) }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = POSIXFailure(operation: "fsync", path: path, code: errno) }
-        if close(fd) != 0, failure == nil { failure = POSIXFailure(operation: "close", path: path, code: errno) }
-        if let failure {
-            unlink(path)
-            throw failure
-        }
-    }
-
     /// Creates and writes a file but does not sync it: returns the open descriptor, for
     /// `syncAndClose` once the file has its final names (see MailStore.deliverOnce).
     static func writeUnsynced(directory: String, name: String, bytes: [UInt8], mtime: Int64?) throws(POSIXFailure) -> Int32 {
         let path = directory + "/" + name
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
         guard fd >= 0 else { throw POSIXFailure(operation: "create", path: path, code: errno) }
+        if let failure = writeContents(fd, bytes, mtime: mtime, path: path) {
+            close(fd)
+            unlink(path)
+            throw failure
+        }
+        return fd
+    }
+
+    /// Writes all of `bytes` (retrying short writes and EINTR) and sets the mtime if asked.
+    private static func writeContents(_ fd: Int32, _ bytes: [UInt8], mtime: Int64?, path: String) -> POSIXFailure? {
         var failure: POSIXFailure?
         bytes.withUnsafeBytes { buffer in
             var offset = 0
@@ -201,12 +180,7 @@ enum POSIXFiles {
             var times = [timespec(tv_sec: time_t(mtime), tv_nsec: 0), timespec(tv_sec: time_t(mtime), tv_nsec: 0)]
             if futimens(fd, &times) != 0 { failure = POSIXFailure(operation: "futimens", path: path, code: errno) }
         }
-        if let failure {
-            close(fd)
-            unlink(path)
-            throw failure
-        }
-        return fd
+        return failure
     }
 
     /// Linux's O_TMPFILE (`__O_TMPFILE | O_DIRECTORY`, bits/fcntl-linux.h): the C macro does
@@ -224,24 +198,7 @@ enum POSIXFiles {
             if errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL { return nil }
             throw POSIXFailure(operation: "create", path: directory, code: errno)
         }
-        var failure: POSIXFailure?
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, failure == nil {
-                let n = write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = POSIXFailure(operation: "write", path: directory, code: errno)
-                } else {
-                    offset += n
-                }
-            }
-        }
-        if failure == nil, let mtime {
-            var times = [timespec(tv_sec: time_t(mtime), tv_nsec: 0), timespec(tv_sec: time_t(mtime), tv_nsec: 0)]
-            if futimens(fd, &times) != 0 { failure = POSIXFailure(operation: "futimens", path: directory, code: errno) }
-        }
-        if let failure {
+        if let failure = writeContents(fd, bytes, mtime: mtime, path: directory) {
             close(fd)
             throw failure
         }
@@ -264,16 +221,16 @@ enum POSIXFiles {
         if let failure { throw failure }
     }
 
+    /// Creates `directory/name` exclusively, writes `bytes`, sets the mtime if asked, fsyncs
+    /// and closes. On failure the file is removed.
     static func writeDurably(directory: String, name: String, bytes: [UInt8], mtime: Int64?) throws(POSIXFailure) {
-        let result: Result<Void, POSIXFailure> = bytes.withUnsafeBytes { buffer in
-            do throws(POSIXFailure) {
-                try writeDurably(directory: directory, name: name, bytes: buffer, mtime: mtime)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
+        let fd = try writeUnsynced(directory: directory, name: name, bytes: bytes, mtime: mtime)
+        do throws(POSIXFailure) {
+            try syncAndClose(fd, path: directory + "/" + name)
+        } catch {
+            unlink(directory + "/" + name)
+            throw error
         }
-        try result.get()
     }
 
     /// fsync of a directory, making renames and links into it durable.
