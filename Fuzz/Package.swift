@@ -21,14 +21,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
-        .executableTarget(name: "FuzzSMTPCommand", dependencies: [.product(name: "PosternParsers", package: postern)]),
-        .executableTarget(name: "FuzzSMTPFraming", dependencies: [.product(name: "PosternParsers", package: postern),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzSMTPCommand", dependencies: ["FuzzDriver", .product(name: "PosternParsers", package: postern)]),
+        .executableTarget(name: "FuzzSMTPFraming", dependencies: ["FuzzDriver", .product(name: "PosternParsers", package: postern),
                                                            .product(name: "NIOCore", package: "swift-nio")]),
-        .executableTarget(name: "FuzzIMAPCommand", dependencies: [.product(name: "PosternParsers", package: postern),
+        .executableTarget(name: "FuzzIMAPCommand", dependencies: ["FuzzDriver", .product(name: "PosternParsers", package: postern),
                                                            .product(name: "NIOCore", package: "swift-nio")]),
-        .executableTarget(name: "FuzzMessage", dependencies: [.product(name: "PosternParsers", package: postern)]),
-        .executableTarget(name: "FuzzTOML", dependencies: [.product(name: "PosternParsers", package: postern)]),
-        .executableTarget(name: "FuzzDNSMessage", dependencies: [.product(name: "PosternParsers", package: postern)]),
+        .executableTarget(name: "FuzzMessage", dependencies: ["FuzzDriver", .product(name: "PosternParsers", package: postern)]),
+        .executableTarget(name: "FuzzTOML", dependencies: ["FuzzDriver", .product(name: "PosternParsers", package: postern)]),
+        .executableTarget(name: "FuzzDNSMessage", dependencies: ["FuzzDriver", .product(name: "PosternParsers", package: postern)]),
     ],
     swiftLanguageModes: [.v6]
 )

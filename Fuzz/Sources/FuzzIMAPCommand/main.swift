@@ -1,5 +1,5 @@
 // Any bytes as one IMAP command (literals inline) and through the framing decoder.
-import Glibc
+import FuzzDriver
 import IMAPProtocol
 import NIOCore
 
@@ -14,12 +14,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-// SwiftPM links an executable with its entry point renamed to `<target>_main`, so libFuzzer's
-// own `main` is never reached: this file's top-level code starts libFuzzer's driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-var fuzzerArgc = CommandLine.argc
-var fuzzerArgv = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&fuzzerArgc, &fuzzerArgv, fuzz))
+runFuzzer(fuzz)

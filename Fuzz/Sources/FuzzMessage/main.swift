@@ -1,5 +1,5 @@
 // Any bytes as a message: parse, structure, envelope, search text; every section resolves.
-import Glibc
+import FuzzDriver
 import MessageFormat
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -12,12 +12,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-// SwiftPM links an executable with its entry point renamed to `<target>_main`, so libFuzzer's
-// own `main` is never reached: this file's top-level code starts libFuzzer's driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-var fuzzerArgc = CommandLine.argc
-var fuzzerArgv = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&fuzzerArgc, &fuzzerArgv, fuzz))
+runFuzzer(fuzz)
