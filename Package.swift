@@ -161,10 +161,13 @@ let package = Package(
         ], swiftSettings: strict),
 
         // MARK: tests
+        // The seeded generator every randomized test uses.
+        .target(name: "TestRandom", swiftSettings: strict),
+
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
-        .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: strict),
+        .testTarget(name: "TOMLTests", dependencies: ["TestRandom", "TOML"], swiftSettings: strict),
         .testTarget(name: "SMTPProtocolTests", dependencies: [
-            "SMTPProtocol",
+            "TestRandom", "SMTPProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTestUtils", package: "swift-nio"),
         ], swiftSettings: strict),
@@ -172,12 +175,12 @@ let package = Package(
         .testTarget(name: "TLSCertificatesTests", dependencies: ["TLSCertificates"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: strict),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts"], swiftSettings: strict),
-        .testTarget(name: "MessageFormatTests", dependencies: ["MessageFormat", "MailCore"],
+        .testTarget(name: "MessageFormatTests", dependencies: ["TestRandom", "MessageFormat", "MailCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "IMAPProtocolTests",
             dependencies: [
-                "IMAPProtocol",
+                "TestRandom", "IMAPProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -185,24 +188,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "DNSClientTests", dependencies: [
-            "DNSClient", "TestSupport", "MailCore",
+            "TestRandom", "DNSClient", "TestSupport", "MailCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "SMTPClientTests", dependencies: [
-            "SMTPClient", "SMTPProtocol",
+            "TestRandom", "SMTPClient", "SMTPProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "QueueTests", dependencies: [
-            "Queue", "SMTPClient", "SMTPProtocol", "MailCore", "MessageFormat", "TestSupport", "DNSClient",
+            "TestRandom", "Queue", "SMTPClient", "SMTPProtocol", "MailCore", "MessageFormat", "TestSupport", "DNSClient",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "MailCore"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["TestRandom", "Store", "MailCore"], swiftSettings: strict),
         .testTarget(name: "IMAPServerTests", dependencies: [
-            "IMAPServer", "IMAPProtocol", "Store", "MessageFormat", "MailCore",
+            "TestRandom", "IMAPServer", "IMAPProtocol", "Store", "MessageFormat", "MailCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import Testing
 import Synchronization
 @testable import DNSClient
+import TestRandom
 
 /// A clock tests move by hand.
 final class ManualInstant: Sendable {
@@ -64,7 +65,7 @@ final class ManualInstant: Sendable {
 
     @Test func lruStoreStaysConsistentUnderChurn() {
         var store = LRUStore<Int, Int>(capacity: 50)
-        var random = SeededGenerator(seed: 7)
+        var random = SplitMix64(seed: 7)
         var recent: [Int] = []  // model: most recent last
         for _ in 0..<20_000 {
             let key = Int.random(in: 0..<120, using: &random)

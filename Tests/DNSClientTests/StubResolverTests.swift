@@ -113,7 +113,10 @@ import TestSupport
             let start = ContinuousClock.now
             #expect(await resolver.lookup(try DNSName("silent.example.org"), .a) == .temporaryFailure(.timeout))
             let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(3))
+            // At least both attempts' timeouts; the upper bound only catches a hang (the whole
+            // parallel suite on two cores has stalled this test for 7 s). That the configured
+            // timeout, not the default, is used is checked by slowAnswersWithinTheTimeoutArrive.
+            #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(15))
             #expect(server.queries.count == 2)
             // Timeouts are not cached.
             #expect(await resolver.lookup(try DNSName("silent.example.org"), .a) == .temporaryFailure(.timeout))

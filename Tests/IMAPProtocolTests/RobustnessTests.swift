@@ -1,19 +1,7 @@
 import IMAPProtocol
 import NIOCore
 import Testing
-
-/// SplitMix64: a fixed-seed generator so that every run mutates the same way.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestRandom
 
 /// Mutations of every fixture, fed in random pieces: the decoder must neither crash nor hang
 /// nor hold more than its limits allow, and every message it emits must be answerable.
@@ -31,7 +19,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     static let interesting: [UInt8] = Array("{}()[]<>\"\\ *%$:,.+-~0123456789\r\n".utf8) + [0, 0x7F, 0x80, 0xC3, 0xFF]
 
-    static func mutate(_ input: [UInt8], _ other: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ other: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let position = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng)
@@ -52,7 +40,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     @Test func mutatedInputNeverCrashesOrHangs() {
-        var rng = SeededGenerator(state: 0x1A2B_3C4D)
+        var rng = SplitMix64(seed: 0x1A2B_3C4D)
         let fixtures = Self.fixtures
         let limits = IMAPLimits(line: 512, literal: 256, appendLiteral: 4096, discardableLiteral: 8192, command: 4096,
                                 literalsPerCommand: 8, nesting: 16, sequenceSetRanges: 64, authenticationLine: 512)
@@ -109,7 +97,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     @Test func encodedResponsesHaveOneLineBreakOutsideLiterals() {
-        var rng = SeededGenerator(state: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<2000 {
             let length = Int.random(in: 0...12, using: &rng)
             let subject = (0..<length).map { _ in (Self.interesting + Array("abc ".utf8)).randomElement(using: &rng)! }

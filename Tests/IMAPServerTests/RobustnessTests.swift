@@ -2,6 +2,7 @@ import IMAPProtocol
 @testable import IMAPServer
 import NIOCore
 import Testing
+import TestRandom
 
 /// Mutated commands (a fixed seed, bounded) through the decoder and a live session: nothing
 /// traps, and every tagged command gets exactly one tagged answer.
@@ -16,17 +17,7 @@ import Testing
         "SELECT INBOX (QRESYNC (1 1 1:5))", "UID EXPUNGE 1:3", "FETCH $ (BODY.PEEK[1.MIME] RFC822.SIZE)", "NOOP", "IDLE",
     ]
 
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return state
-        }
-    }
-
-    static func mutate(_ text: String, _ rng: inout Generator) -> [UInt8] {
+    static func mutate(_ text: String, _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = Array(text.utf8)
         let specials = Array("()[]{}<>\"\\*%$:,. +-~0123456789\r\n\u{0}\u{FF}".utf8)
         for _ in 0..<Int(rng.next() % 4) {
@@ -45,7 +36,7 @@ import Testing
         let temp = TempStore()
         for n in 1...3 { try await temp.deliver(FetchTests.multipart.replacingOccurrences(of: "Résumé", with: "m\(n)")) }
         var d = try await SessionDriver.loggedIn(temp)
-        var rng = Generator(state: 0x9E37_79B9_7F4A_7C15)
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         var decoder = CommandDecoder()
         for round in 0..<400 {
             let base = Self.corpus[round % Self.corpus.count]

@@ -1,18 +1,7 @@
 import Foundation
 import Testing
 @testable import MessageFormat
-
-/// SplitMix64: a fixed-seed generator so every run mutates the same way.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestRandom
 
 /// Hand-written hostile seeds beside the real-world samples.
 private let hostileSeeds: [String] = [
@@ -102,7 +91,7 @@ private func checkInvariants(_ m: Message, _ context: String) {
         // MIME_FUZZ_SEED / MIME_FUZZ_ROUNDS run a longer campaign by hand; the default is
         // fixed and short.
         let env = ProcessInfo.processInfo.environment
-        var rng = SplitMix64(state: env["MIME_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_2045)
+        var rng = SplitMix64(seed: env["MIME_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_2045)
         let rounds = env["MIME_FUZZ_ROUNDS"].flatMap { Int($0) } ?? 1500
         var seeds = try (Fixture.samples + Fixture.hostile).map { try Fixture.bytes($0) }
         seeds += hostileSeeds.map { Array($0.utf8) }

@@ -4,6 +4,7 @@ import MessageFormat
 import Queue
 import SMTPProtocol
 import Testing
+import TestRandom
 
 /// RFC 3464 reports inside RFC 6522 multipart/report, checked with our own MIME parser.
 @Suite struct DSNTests {

@@ -8,6 +8,7 @@ import SMTPProtocol
 import Synchronization
 import Testing
 import TestSupport
+import TestRandom
 
 /// Local delivery that answers from a script, per mailbox, and records what it got.
 final class ScriptedLocal: LocalDelivery {

@@ -1,6 +1,7 @@
 import MessageFormat
 import Queue
 import Testing
+import TestRandom
 
 /// RFC 6152 §3 conversion for servers without 8BITMIME.
 @Suite struct SevenBitDowngradeTests {

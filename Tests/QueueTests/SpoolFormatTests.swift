@@ -3,6 +3,7 @@ import MailCore
 import Queue
 import SMTPProtocol
 import Testing
+import TestRandom
 
 @Suite struct SpoolFormatTests {
     @Test func roundTrip() throws {

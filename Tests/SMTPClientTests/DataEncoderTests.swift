@@ -1,5 +1,6 @@
 import Testing
 @testable import SMTPClient
+import TestRandom
 
 /// RFC 5321 §4.5.2 transparency and §2.3.8 line endings: what leaves us.
 @Suite struct DataEncoderTests {

@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 @testable import SMTPProtocol
+import TestRandom
 
 /// Feeds `input` to a decoder in pieces of `split` bytes (every split size exercises a
 /// different boundary) and collects frames; after a line ending in DATA the test driver does
@@ -86,7 +87,7 @@ func runDecoder(_ input: String, split: Int, beginDataAfterDATA: Bool = true) ->
     }
 
     @Test func randomInputNeverTraps() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let alphabet: [UInt8] = Array("\r\n.BDATbdat 0123456789LASTx".utf8)
         for _ in 0..<2000 {
             var decoder = SMTPFrameDecoder()
@@ -107,14 +108,3 @@ func runDecoder(_ input: String, split: Int, beginDataAfterDATA: Bool = true) ->
     }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}

@@ -3,6 +3,7 @@
 
 import Testing
 @testable import Store
+import TestRandom
 
 @Suite struct ModifiedUTF7Tests {
     // RFC 3501 §5.1.3 examples and Dovecot-created names.
@@ -154,7 +155,7 @@ import Testing
 
     /// Mutations of the fixtures never trap and never hang (fixed seed, bounded).
     @Test func robustness() {
-        var rng = SplitMix(seed: 0x5eed)
+        var rng = SplitMix64(seed: 0x5eed)
         let seeds = [Self.uidlist3, "1 1234 3\n1 a.b.c\n", "0 $Forwarded\n1 Junk\n"].map { Array($0.utf8) }
         let alphabet = Array(" :\n0123456789VNG&-,S=W.ab\u{ff}".utf8)
         for i in 0..<3000 {

@@ -5,6 +5,7 @@
 import Foundation
 import Testing
 @testable import Store
+import TestRandom
 
 @Suite struct RandomizedSyncTests {
     @Test func indexFollowsRandomExternalChanges() async throws {
@@ -14,7 +15,7 @@ import Testing
         let cur = account.path + "/cur"
         let new = account.path + "/new"
         var session = try await account.select(.inbox)
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var everSeen = Set<UInt32>()
         var highest: UInt32 = 0
         var external = 0
