@@ -109,8 +109,8 @@ public final class MailQueue: Service, Sendable {
         delivered.lastAttempt = now
         delivered.lastRelay = "local"
         delivered.lastReply = SMTPReply(250, EnhancedStatus(2, 0, 0), "delivered to mailbox")
-        await runner.notifyDelivered(envelope, progress: Array(repeating: delivered, count: recipients.count),
-                                     recipients: Array(recipients.indices), content: content)
+        await runner.queueNotification(.delivered, about: envelope, progress: Array(repeating: delivered, count: recipients.count),
+                                       recipients: Array(recipients.indices), originalContent: content)
     }
 
     /// Delivers until the server shuts down; running deliveries finish first.

@@ -498,13 +498,9 @@ actor QueueRunner {
         return await queueNotification(kind, about: e.envelope, progress: e.progress, recipients: recipients, originalContent: original)
     }
 
-    /// Success reports for mail delivered while the client waited (it never entered the
-    /// queue): `recipients` are indexes into `original.recipients`.
-    func notifyDelivered(_ original: QueueEnvelope, progress: [RecipientProgress], recipients: [Int], content: [UInt8]) async {
-        guard original.reversePath.address != nil else { return }
-        await queueNotification(.delivered, about: original, progress: progress, recipients: recipients, originalContent: content)
-    }
-
+    /// Builds the notice and queues it to the sender (and nothing for a null sender). Also
+    /// used directly for mail delivered while the client waited, which never entered the
+    /// queue: then `original` is made up for the report.
     @discardableResult
     func queueNotification(_ kind: DSNKind, about original: QueueEnvelope, progress: [RecipientProgress], recipients: [Int],
                            originalContent: [UInt8]) async -> Bool {
